@@ -1,0 +1,31 @@
+# Module manifest for DataPipeline: the single source of truth for the module's version,
+# exports and views. build.ps1 stages it with the assemblies into out/DataPipeline/.
+@{
+    RootModule           = 'DataPipeline.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '3f6c2a57-8d1e-4b7a-9c0e-5a4f1d2b7e61'
+    Author               = 'DataPipeline contributors'
+    CompanyName          = 'DataPipeline'
+    Copyright            = '(c) DataPipeline contributors. MIT licence.'
+    Description          = 'From MATLAB files or simulated scatterer frames to a trained U-Net, with plots and metrics, in one PowerShell pipeline.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('DataPipeline.format.ps1xml')
+    CmdletsToExport      = @(
+        'New-SyntheticFrame'
+        'New-BatchGenerator'
+        'Get-Batch'
+        'New-UNetModel'
+        'Invoke-UNetTraining'
+        'Export-TrainingHistory'
+        'New-TrainingConfig'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('ultrasound', 'unet', 'deep-learning', 'matlab', 'torchsharp', 'super-resolution')
+        }
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what DataPipeline needs on Debian 12 (bookworm) that the base image lacks.
+#
+# TorchSharp 0.107's native wrapper (libLibTorchSharp.so) is linked against GCC 13's libstdc++
+# (symbol version GLIBCXX_3.4.32); bookworm ships GCC 12's. The fix is the libstdc++6 of Debian 13
+# "trixie", taken from a trixie apt source pinned at priority 100 so that nothing else is upgraded
+# from it unless asked for. Fonts are installed so that ScottPlot's figures have readable text.
+#
+# Idempotent: every step checks first and does nothing when already satisfied. Run as root.
+set -euo pipefail
+
+need_glibcxx=GLIBCXX_3.4.32
+libstdcxx=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+libstdcxx=${libstdcxx:-/usr/lib/x86_64-linux-gnu/libstdc++.so.6}
+
+has_symbol() { grep -aq "$need_glibcxx" "$libstdcxx" 2>/dev/null; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+apt_updated=0
+apt_update() { if [ $apt_updated -eq 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi; }
+
+if has_symbol; then
+    echo "libstdc++: $libstdcxx already exports $need_glibcxx"
+else
+    echo "libstdc++: $libstdcxx lacks $need_glibcxx; installing libstdc++6 from Debian 13 (trixie), pinned at priority 100"
+    if ! grep -rqs "trixie" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        echo "deb http://deb.debian.org/debian trixie main" | $SUDO tee /etc/apt/sources.list.d/trixie.list >/dev/null
+    fi
+    if [ ! -f /etc/apt/preferences.d/trixie-pin ]; then
+        printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' | $SUDO tee /etc/apt/preferences.d/trixie-pin >/dev/null
+    fi
+    apt_update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t trixie libstdc++6 >/dev/null
+    if ! has_symbol; then
+        echo "error: $libstdcxx still lacks $need_glibcxx after the install" >&2
+        exit 1
+    fi
+    echo "libstdc++: now exports $need_glibcxx"
+fi
+
+# Fonts for figure text (ScottPlot renders through SkiaSharp, which asks fontconfig).
+if ! fc-list 2>/dev/null | grep -qi dejavu; then
+    apt_update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-dejavu-core fontconfig >/dev/null
+    echo "fonts: installed DejaVu"
+else
+    echo "fonts: DejaVu present"
+fi

@@ -15,7 +15,6 @@
         'New-SyntheticFrame'
         'New-BatchGenerator'
         'Get-Batch'
-        'New-UNetModel'
         'Invoke-UNetTraining'
         'Export-TrainingHistory'
         'New-TrainingConfig'

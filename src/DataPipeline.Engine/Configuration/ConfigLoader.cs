@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Tomlyn.Parsing;
+using Tomlyn.Syntax;
+
+namespace DataPipeline.Engine.Configuration;
+
+/// <summary>
+/// Reads a TOML configuration into a <see cref="PipelineConfig"/>. Works on Tomlyn's syntax tree
+/// rather than its object model so that every error can name the line of the offending key.
+/// Unknown sections and keys are errors, not silently ignored: a misspelt key that fell back to
+/// its default would cost a user a whole training run.
+/// </summary>
+public static class ConfigLoader
+{
+    private static readonly IReadOnlyList<ConfigSection> Schema =
+    [
+        ConfigSection.Of(typeof(SimulationSettings)),
+        ConfigSection.Of(typeof(BatchSettings)),
+        ConfigSection.Of(typeof(ModelSettings)),
+        ConfigSection.Of(typeof(TrainingSettings)),
+        ConfigSection.Of(typeof(EvaluationSettings)),
+        ConfigSection.Of(typeof(OutputSettings)),
+        ConfigSection.Of(typeof(BenchSettings)),
+    ];
+
+    internal static IReadOnlyList<ConfigSection> Sections => Schema;
+
+    public static PipelineConfig LoadFile(string path)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"cannot read the configuration file: {e.Message}", fullPath, inner: e);
+        }
+        return Parse(text, fullPath);
+    }
+
+    /// <summary>Parses TOML text; <paramref name="sourceName"/> is used in error messages.</summary>
+    public static PipelineConfig Parse(string text, string sourceName)
+    {
+        var document = SyntaxParser.Parse(text, sourceName, true);
+        if (document.HasErrors)
+        {
+            var first = document.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
+            throw new ConfigException($"not valid TOML: {first.Message}", sourceName, first.Span.Start.Line + 1);
+        }
+
+        var config = new PipelineConfig { SourcePath = sourceName };
+        var instances = Schema.Zip(config.Sections()).ToDictionary(p => p.First.Name, p => (p.First, Instance: p.Second));
+
+        foreach (var stray in document.KeyValues)
+        {
+            throw new ConfigException(
+                $"key '{KeyName(stray.Key)}' is outside any section; put it under one of [{string.Join("], [", Schema.Select(s => s.Name))}]",
+                sourceName, LineOf(stray), KeyName(stray.Key));
+        }
+
+        var seenSections = new HashSet<string>();
+        foreach (var table in document.Tables)
+        {
+            string sectionName = KeyName(table.Name);
+            int sectionLine = LineOf(table);
+            if (table is not TableSyntax)
+                throw new ConfigException($"[[{sectionName}]] arrays of tables are not used; write [{sectionName}]", sourceName, sectionLine, sectionName);
+            if (!instances.TryGetValue(sectionName, out var target))
+                throw new ConfigException(
+                    $"unknown section [{sectionName}]; the sections are [{string.Join("], [", Schema.Select(s => s.Name))}]",
+                    sourceName, sectionLine, sectionName);
+            if (!seenSections.Add(sectionName))
+                throw new ConfigException($"section [{sectionName}] appears twice", sourceName, sectionLine, sectionName);
+
+            var seenKeys = new HashSet<string>();
+            foreach (var item in table.Items)
+            {
+                string keyName = KeyName(item.Key);
+                string fullKey = $"{sectionName}.{keyName}";
+                int line = LineOf(item);
+                var key = target.First.Keys.FirstOrDefault(k => k.Name == keyName)
+                    ?? throw new ConfigException(
+                        $"unknown key '{fullKey}'; the keys of [{sectionName}] are {string.Join(", ", target.First.Keys.Select(k => k.Name))}",
+                        sourceName, line, fullKey);
+                if (!seenKeys.Add(keyName))
+                    throw new ConfigException($"key '{fullKey}' is set twice", sourceName, line, fullKey);
+                object value = Convert(key, item.Value, fullKey, sourceName, line);
+                key.Property.SetValue(target.Instance, value);
+            }
+        }
+        return config;
+    }
+
+    private static int LineOf(SyntaxNode node) => node.Span.Start.Line + 1;
+
+    private static string KeyName(KeySyntax? key)
+    {
+        if (key is null) return "";
+        var parts = new List<string> { SimpleKeyName(key.Key) };
+        foreach (var dotted in key.DotKeys)
+            parts.Add(SimpleKeyName(dotted.Key));
+        return string.Join('.', parts);
+    }
+
+    private static string SimpleKeyName(BareKeyOrStringValueSyntax? key) => key switch
+    {
+        BareKeySyntax bare => bare.Key?.Text ?? "",
+        StringValueSyntax quoted => quoted.Value ?? "",
+        _ => key?.ToString()?.Trim() ?? "",
+    };
+
+    private static object Convert(ConfigKey key, ValueSyntax? syntax, string fullKey, string file, int line)
+    {
+        var rules = key.Attribute;
+        var type = key.Property.PropertyType;
+        string shown = syntax?.ToString()?.Trim() ?? "";
+
+        ConfigException Error(string what) => new($"'{fullKey}' = {shown}: {what}", file, line, fullKey, shown);
+
+        if (type == typeof(int) || type == typeof(long))
+        {
+            if (syntax is not IntegerValueSyntax integer)
+                throw Error("expected an integer");
+            if (type == typeof(int) && (integer.Value < int.MinValue || integer.Value > int.MaxValue))
+                throw Error("the integer is too large");
+            CheckNumber(integer.Value, rules, Error);
+            if (rules.Odd && integer.Value % 2 == 0)
+                throw Error("expected an odd number");
+            return type == typeof(int) ? (object)(int)integer.Value : integer.Value;
+        }
+        if (type == typeof(double))
+        {
+            double value = NumberOf(syntax) ?? throw Error("expected a number");
+            CheckNumber(value, rules, Error);
+            return value;
+        }
+        if (type == typeof(bool))
+        {
+            if (syntax is not BooleanValueSyntax boolean)
+                throw Error("expected true or false");
+            return boolean.Value;
+        }
+        if (type == typeof(string))
+        {
+            if (syntax is not StringValueSyntax text)
+                throw Error("expected a string in quotes");
+            string value = text.Value ?? "";
+            if (rules.Pattern is not null && !Regex.IsMatch(value, $"^(?:{rules.Pattern})$", RegexOptions.IgnoreCase))
+                throw Error($"allowed values are {rules.PatternHint ?? rules.Pattern}");
+            if (value.Length == 0)
+                throw Error("expected a non-empty string");
+            return value;
+        }
+        if (type.IsEnum)
+        {
+            string allowed = string.Join(", ", ConfigEnum.Names(type).Select(n => $"\"{n}\""));
+            if (syntax is not StringValueSyntax text || !ConfigEnum.TryParse(type, text.Value ?? "", out var parsed))
+                throw Error($"allowed values are {allowed}");
+            return parsed!;
+        }
+        if (type == typeof(IntRange) || type == typeof(DoubleRange))
+        {
+            if (syntax is not ArraySyntax array || array.Items.ChildrenCount != 2)
+                throw Error("expected a range [lo, hi]");
+            var items = array.Items.Select(i => i.Value).ToArray();
+            bool integral = type == typeof(IntRange);
+            double[] bounds = items
+                .Select(v => integral
+                    ? (v is IntegerValueSyntax iv ? iv.Value : throw Error("expected a range of integers [lo, hi]"))
+                    : NumberOf(v) ?? throw Error("expected a range of numbers [lo, hi]"))
+                .ToArray();
+            if (bounds[0] > bounds[1])
+                throw Error("the low end of the range is above the high end");
+            foreach (double b in bounds) CheckNumber(b, rules, Error);
+            return integral ? new IntRange((int)bounds[0], (int)bounds[1]) : new DoubleRange(bounds[0], bounds[1]);
+        }
+        throw new InvalidOperationException($"No TOML conversion for {type.Name} ({fullKey}).");
+    }
+
+    private static double? NumberOf(ValueSyntax? syntax) => syntax switch
+    {
+        IntegerValueSyntax i => i.Value,
+        FloatValueSyntax f => f.Value,
+        _ => null,
+    };
+
+    private static void CheckNumber(double value, ConfigKeyAttribute rules, Func<string, ConfigException> error)
+    {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+            throw error("expected a finite number");
+        bool tooLow = !double.IsNaN(rules.Min) && value < rules.Min;
+        bool tooHigh = !double.IsNaN(rules.Max) && (rules.MaxExclusive ? value >= rules.Max : value > rules.Max);
+        if (tooLow || tooHigh)
+            throw error($"allowed range is {DescribeRange(rules)}");
+    }
+
+    internal static string DescribeRange(ConfigKeyAttribute rules)
+    {
+        string lo = double.IsNaN(rules.Min) ? "(-inf" : "[" + rules.Min.ToString(CultureInfo.InvariantCulture);
+        string hi = double.IsNaN(rules.Max) ? "inf)" : rules.Max.ToString(CultureInfo.InvariantCulture) + (rules.MaxExclusive ? ")" : "]");
+        return $"{lo}, {hi}";
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+
+namespace DataPipeline.Engine.Configuration;
+
+/// <summary>
+/// Writes a configuration as commented TOML: every section and key, its meaning, its allowed
+/// values and its current value. From defaults, this is the file New-TrainingConfig creates.
+/// </summary>
+public static class ConfigTemplate
+{
+    public static string Write(PipelineConfig config)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# DataPipeline configuration. Every key is optional: a missing key keeps its default.");
+        text.AppendLine("# Cmdlet parameters override these values.");
+        foreach (var (section, instance) in ConfigLoader.Sections.Zip(config.Sections()))
+        {
+            text.AppendLine();
+            text.AppendLine($"# {section.Attribute.Description}");
+            text.AppendLine($"[{section.Name}]");
+            foreach (var key in section.Keys)
+            {
+                text.AppendLine($"# {key.Attribute.Description}{Allowed(key)}");
+                text.AppendLine($"{key.Name} = {Format(key.Property.GetValue(instance)!)}");
+            }
+        }
+        return text.ToString();
+    }
+
+    private static string Allowed(ConfigKey key)
+    {
+        var type = key.Property.PropertyType;
+        if (type.IsEnum)
+            return " One of: " + string.Join(", ", ConfigEnum.Names(type)) + ".";
+        if (key.Attribute.PatternHint is not null)
+            return $" One of: {key.Attribute.PatternHint}.";
+        if (!double.IsNaN(key.Attribute.Min) || !double.IsNaN(key.Attribute.Max))
+            return $" Range {ConfigLoader.DescribeRange(key.Attribute)}.";
+        return "";
+    }
+
+    internal static string Format(object value) => value switch
+    {
+        bool b => b ? "true" : "false",
+        string s => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
+        double d => FormatDouble(d),
+        IntRange r => $"[{r.Low}, {r.High}]",
+        DoubleRange r => $"[{FormatDouble(r.Low)}, {FormatDouble(r.High)}]",
+        Enum e => "\"" + ConfigEnum.NameOf(e) + "\"",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    // TOML needs a decimal point or exponent for a float to stay a float when read back.
+    private static string FormatDouble(double d)
+    {
+        string s = d.ToString("R", CultureInfo.InvariantCulture);
+        return s.Contains('.') || s.Contains('E') || s.Contains('e') ? s.Replace("E", "e") : s + ".0";
+    }
+}

@@ -1,0 +1,189 @@
+using DataPipeline.Engine.Models;
+using DataPipeline.Engine.Training;
+
+namespace DataPipeline.Engine.Configuration;
+
+// The sections of the configuration file. Every key has a default, so an empty file is valid.
+// Property defaults are the documented defaults; the [ConfigKey] attributes give the TOML names,
+// bounds and the comments New-TrainingConfig writes.
+
+[ConfigSection("simulation", "Synthetic scatterer frames (New-SyntheticFrame). Lengths are in data pixels.")]
+public sealed class SimulationSettings
+{
+    [ConfigKey("count", "Number of frames to generate.", Min = 1)]
+    public int Count { get; set; } = 256;
+
+    [ConfigKey("size", "Side of a square data frame in pixels.", Min = 4, Max = 4096)]
+    public int Size { get; set; } = 64;
+
+    [ConfigKey("frames", "Time steps per frame; 1 gives static 2-D frames, T > 1 moving sequences [T, H, W].", Min = 1, Max = 1024)]
+    public int Frames { get; set; } = 1;
+
+    [ConfigKey("scatterers", "Scatterers per frame, drawn uniformly from [lo, hi].", Min = 0, Max = 100000)]
+    public IntRange Scatterers { get; set; } = new(1, 5);
+
+    [ConfigKey("velocity_px", "Speed of each scatterer in pixels per time step, uniform in [lo, hi] (sequences only).", Min = 0, Max = 1000)]
+    public DoubleRange VelocityPx { get; set; } = new(3, 8);
+
+    [ConfigKey("angle_deg", "Direction of motion in degrees, uniform in [lo, hi] (sequences only).", Min = -360, Max = 720)]
+    public DoubleRange AngleDeg { get; set; } = new(0, 360);
+
+    [ConfigKey("removal_probability", "Chance per scatterer and time step that it is missing from the data (kept in the label).", Min = 0, Max = 1, MaxExclusive = true)]
+    public double RemovalProbability { get; set; } = 0.05;
+
+    [ConfigKey("noise_std", "Standard deviation of additive Gaussian noise on the data (not the label).", Min = 0)]
+    public double NoiseStd { get; set; } = 0.03;
+
+    [ConfigKey("psf_sigma_px", "Sigma of the Gaussian point-spread function of the data.", Min = 0.05, Max = 1000)]
+    public double PsfSigmaPx { get; set; } = 3.1;
+
+    [ConfigKey("label_psf_sigma_px", "Sigma of the label's Gaussian, in data pixels; 0 means half of psf_sigma_px.", Min = 0, Max = 1000)]
+    public double LabelPsfSigmaPx { get; set; }
+
+    [ConfigKey("size_ratio", "Label resolution as a multiple of the data resolution.", Min = 1, Max = 16)]
+    public int SizeRatio { get; set; } = 2;
+
+    [ConfigKey("seed", "Seed; frame i of a run depends only on (seed, i).")]
+    public long Seed { get; set; }
+
+    /// <summary>The label sigma actually used, in data pixels.</summary>
+    public double EffectiveLabelSigmaPx => LabelPsfSigmaPx > 0 ? LabelPsfSigmaPx : PsfSigmaPx / 2;
+}
+
+[ConfigSection("batch", "Batches for training (New-BatchGenerator).")]
+public sealed class BatchSettings
+{
+    [ConfigKey("batch_size", "Frames per batch.", Min = 1, Max = 65536)]
+    public int BatchSize { get; set; } = 16;
+
+    [ConfigKey("shuffle", "Reshuffle the training frames every epoch; false keeps their order.")]
+    public bool Shuffle { get; set; } = true;
+
+    [ConfigKey("validation_fraction", "Share of the frames held out for validation, chosen by seed.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double ValidationFraction { get; set; } = 0.2;
+
+    [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
+    public bool DropLast { get; set; }
+
+    [ConfigKey("prefetch", "Batches prepared ahead on a background task while the model trains.", Min = 0, Max = 64)]
+    public int Prefetch { get; set; } = 2;
+
+    [ConfigKey("seed", "Seed of the validation split and the epoch order.")]
+    public long Seed { get; set; }
+}
+
+[ConfigSection("model", "The U-Net (see shared/bench/UNET.md for the exact definition).")]
+public sealed class ModelSettings
+{
+    [ConfigKey("dims", "2 for frames [H, W]; 3 for sequences [T, H, W] with time as the depth axis.", Min = 2, Max = 3)]
+    public int Dims { get; set; } = 2;
+
+    [ConfigKey("depth", "Encoder levels; H and W must be multiples of 2^depth.", Min = 1, Max = 10)]
+    public int Depth { get; set; } = 3;
+
+    [ConfigKey("filters", "Channels at the first level, doubled at every level below.", Min = 1, Max = 4096)]
+    public int Filters { get; set; } = 64;
+
+    [ConfigKey("kernel", "Convolution kernel size on H and W (odd).", Min = 1, Max = 31, Odd = true)]
+    public int Kernel { get; set; } = 3;
+
+    [ConfigKey("temporal_kernel", "Convolution kernel size on T (odd; 3-D only).", Min = 1, Max = 31, Odd = true)]
+    public int TemporalKernel { get; set; } = 1;
+
+    [ConfigKey("temporal_downscaling", "Also down- and up-sample T by 2 (3-D only).")]
+    public bool TemporalDownscaling { get; set; }
+
+    [ConfigKey("activation", "Activation inside the residual blocks.")]
+    public Activation Activation { get; set; } = Activation.LeakyReLU;
+
+    [ConfigKey("lrelu_slope", "Negative slope of lrelu.", Min = 0, Max = 1)]
+    public double LreluSlope { get; set; } = 0.3;
+
+    [ConfigKey("batch_norm", "Batch normalisation before each activation.")]
+    public bool BatchNorm { get; set; } = true;
+
+    [ConfigKey("shortcut", "Identity shortcut in each residual block whose input and output widths match.")]
+    public bool Shortcut { get; set; } = true;
+
+    [ConfigKey("dropout", "Dropout probability; 0 means no dropout layers.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double Dropout { get; set; } = 0.3;
+
+    [ConfigKey("dropout_wrn", "Dropout between the two convolutions of a block (wide-resnet) instead of at its end.")]
+    public bool DropoutWrn { get; set; }
+
+    [ConfigKey("dropout_encoder_only", "No dropout in the bottleneck and the decoder.")]
+    public bool DropoutEncoderOnly { get; set; }
+
+    [ConfigKey("down_sampling", "How the encoder halves the resolution.")]
+    public DownSampling DownSampling { get; set; } = DownSampling.MaxPool;
+
+    [ConfigKey("up_sampling", "How the decoder doubles the resolution.")]
+    public UpSampling UpSampling { get; set; } = UpSampling.Subpixel;
+
+    [ConfigKey("skip", "How each decoder level merges the encoder's skip tensor.")]
+    public SkipMerge Skip { get; set; } = SkipMerge.Add;
+
+    [ConfigKey("size_ratio", "Output resolution as a multiple of the input's (super-resolution head); 0 takes it from the data.", Min = 0, Max = 16)]
+    public int SizeRatio { get; set; }
+
+    [ConfigKey("output_activation", "Activation of the output layer.")]
+    public OutputActivation OutputActivation { get; set; } = OutputActivation.Sigmoid;
+
+    [ConfigKey("initializer", "Initial weights of every convolution (biases start at 0).")]
+    public Initializer Initializer { get; set; } = Initializer.GlorotUniform;
+}
+
+[ConfigSection("training", "The training loop (Invoke-UNetTraining).")]
+public sealed class TrainingSettings
+{
+    [ConfigKey("epochs", "Passes over the training frames.", Min = 1, Max = 1000000)]
+    public int Epochs { get; set; } = 10;
+
+    [ConfigKey("optimizer", "Optimizer.")]
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+
+    [ConfigKey("learning_rate", "Learning rate.", Min = 0)]
+    public double LearningRate { get; set; } = 1e-3;
+
+    [ConfigKey("loss", "Loss between prediction and label.")]
+    public LossKind Loss { get; set; } = LossKind.Mse;
+
+    [ConfigKey("checkpoint", "Checkpoints kept in the output directory.")]
+    public CheckpointPolicy Checkpoint { get; set; } = CheckpointPolicy.Best;
+
+    [ConfigKey("device", "auto (CUDA when present), cpu, cuda or cuda:N.", Pattern = "auto|cpu|cuda(:[0-9]+)?", PatternHint = "auto, cpu, cuda, cuda:N")]
+    public string Device { get; set; } = "auto";
+
+    [ConfigKey("threads", "CPU threads for tensor work; 0 uses every core.", Min = 0, Max = 1024)]
+    public int Threads { get; set; }
+
+    [ConfigKey("seed", "Seed of the initial weights and of dropout.")]
+    public long Seed { get; set; }
+}
+
+[ConfigSection("evaluation", "Scoring predictions against labels.")]
+public sealed class EvaluationSettings
+{
+    [ConfigKey("threshold", "A pixel counts as a detection (and a label pixel as positive) at or above this value.", Min = 0, Max = 1)]
+    public double Threshold { get; set; } = 0.5;
+}
+
+[ConfigSection("output", "Where runs write their files.")]
+public sealed class OutputSettings
+{
+    [ConfigKey("directory", "Folder for checkpoints, history and plots.")]
+    public string Directory { get; set; } = "output";
+}
+
+[ConfigSection("bench", "Input size for the benchmark program only (DataPipeline.Bench).")]
+public sealed class BenchSettings
+{
+    [ConfigKey("height", "Input height.", Min = 1)]
+    public int Height { get; set; } = 64;
+
+    [ConfigKey("width", "Input width.", Min = 1)]
+    public int Width { get; set; } = 64;
+
+    [ConfigKey("frames", "Input time steps (3-D only).", Min = 1)]
+    public int Frames { get; set; } = 16;
+}

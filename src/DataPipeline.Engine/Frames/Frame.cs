@@ -1,0 +1,88 @@
+namespace DataPipeline.Engine.Frames;
+
+/// <summary>
+/// One training example: a low-resolution data frame (float32, [H, W] or [T, H, W]) and its label
+/// map at SizeRatio times the resolution, with the true scatterer positions when they are known.
+/// Arrays are row-major, managed memory, so a Frame can sit in a PowerShell variable, be piped and
+/// be written to disk without any tensor library.
+/// </summary>
+public sealed class Frame
+{
+    public Frame(float[] data, int[] shape, float[]? label, int[]? labelShape, string source, int index,
+        IReadOnlyList<ScattererPosition>? positions = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (shape.Length is < 2 or > 3)
+            throw new ArgumentException($"A frame is [H, W] or [T, H, W]; got {shape.Length} dimensions.", nameof(shape));
+        if (ElementCount(shape) != data.Length)
+            throw new ArgumentException($"Data holds {data.Length} values but the shape [{string.Join(", ", shape)}] needs {ElementCount(shape)}.", nameof(data));
+        if ((label is null) != (labelShape is null))
+            throw new ArgumentException("A label needs its shape, and a label shape needs a label.", nameof(labelShape));
+        if (label is not null)
+        {
+            if (labelShape!.Length != shape.Length)
+                throw new ArgumentException("The label must have as many dimensions as the data.", nameof(labelShape));
+            if (ElementCount(labelShape) != label.Length)
+                throw new ArgumentException($"Label holds {label.Length} values but its shape needs {ElementCount(labelShape)}.", nameof(label));
+        }
+        Data = data;
+        Shape = shape;
+        Label = label;
+        LabelShape = labelShape;
+        Source = source;
+        Index = index;
+        Positions = positions;
+    }
+
+    /// <summary>Data values, row-major over <see cref="Shape"/>.</summary>
+    public float[] Data { get; }
+
+    /// <summary>[H, W] or [T, H, W].</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Label map, row-major over <see cref="LabelShape"/>; null for unlabelled frames.</summary>
+    public float[]? Label { get; }
+
+    public int[]? LabelShape { get; }
+
+    /// <summary>Where the frame came from: a file path, or "synthetic(seed=…)".</summary>
+    public string Source { get; }
+
+    /// <summary>Position of the frame within its source.</summary>
+    public int Index { get; }
+
+    /// <summary>True scatterer positions in data pixel coordinates, when known (simulated frames).</summary>
+    public IReadOnlyList<ScattererPosition>? Positions { get; }
+
+    public int TimeSteps => Shape.Length == 3 ? Shape[0] : 1;
+    public int Height => Shape[^2];
+    public int Width => Shape[^1];
+
+    /// <summary>Label resolution over data resolution (1 when unlabelled).</summary>
+    public int SizeRatio => LabelShape is null ? 1 : LabelShape[^1] / Shape[^1];
+
+    /// <summary>Number of distinct scatterers, when positions are known.</summary>
+    public int? ScattererCount => Positions?.Select(p => p.Scatterer).Distinct().Count();
+
+    internal static int ElementCount(int[] shape)
+    {
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d <= 0) throw new ArgumentException($"Dimensions must be positive; got [{string.Join(", ", shape)}].");
+            count *= d;
+            if (count > Array.MaxLength) throw new ArgumentException($"Shape [{string.Join(", ", shape)}] is too large for one frame.");
+        }
+        return (int)count;
+    }
+
+    public override string ToString() => $"{Source}#{Index} [{string.Join("x", Shape)}]";
+}
+
+/// <summary>
+/// Where one scatterer is at one time step, in data pixel coordinates (pixel centres at integers;
+/// Row is the first image axis). InData is false when the scatterer was dropped from the data at
+/// that step (blinking / out of plane) but is still in the label.
+/// </summary>
+public readonly record struct ScattererPosition(int TimeStep, int Scatterer, double Row, double Column, bool InData);

@@ -1,0 +1,134 @@
+using DataPipeline.Engine.Configuration;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace DataPipeline.Engine.Models;
+
+#pragma warning disable IDE1006 // module names follow UNET.md: enc, mid, dec, head_up, out
+
+/// <summary>
+/// The U-Net of shared/bench/UNET.md in 2-D ([N, 1, H, W]) or 3-D ([N, 1, T, H, W]), with every
+/// [model] option. Unlike the lab's original Keras model, each decoder level really merges the
+/// encoder's skip tensor into what the next level reads.
+/// </summary>
+public sealed class UNet : Module<Tensor, Tensor>
+{
+    private readonly ModuleList<EncoderLevel> enc;
+    private readonly ResBlock mid;
+    private readonly ModuleList<DecoderLevel> dec;
+    private readonly Module<Tensor, Tensor>? head_up;
+    private readonly Module<Tensor, Tensor>? head_shuffle;
+    private readonly Module<Tensor, Tensor> @out;
+    private readonly SkipMerge _skip;
+    private readonly bool _sigmoid;
+
+    /// <param name="settings">The [model] section.</param>
+    /// <param name="sizeRatio">The super-resolution factor r (settings.SizeRatio resolved against the data).</param>
+    public UNet(ModelSettings settings, int sizeRatio) : base("UNet")
+    {
+        if (sizeRatio < 1) throw new ArgumentOutOfRangeException(nameof(sizeRatio), "The size ratio must be at least 1.");
+        Settings = settings;
+        SizeRatio = sizeRatio;
+        var layers = new UNetLayers(settings);
+        int depth = settings.Depth;
+        long F = settings.Filters;
+        long Width(int level) => F << level;
+        long merge = settings.Skip == SkipMerge.Concat ? 2 : 1;
+
+        enc = new ModuleList<EncoderLevel>();
+        for (int i = 0; i < depth; i++)
+            enc.Add(new EncoderLevel(layers, i == 0 ? 1 : Width(i - 1), Width(i)));
+        mid = new ResBlock(layers, Width(depth - 1), Width(depth), dropout: !settings.DropoutEncoderOnly, allowShortcut: false);
+        dec = new ModuleList<DecoderLevel>();
+        for (int i = depth - 1; i >= 0; i--)
+            dec.Add(new DecoderLevel(layers, i == depth - 1 ? Width(depth) : merge * Width(i + 1), Width(i)));
+
+        long c = merge * F;
+        if (sizeRatio > 1)
+        {
+            head_up = layers.Conv1(c, F * sizeRatio * sizeRatio);
+            // Per time step in 3-D: the head never scales T.
+            head_shuffle = layers.Shuffle(sizeRatio, 1);
+            c = F;
+        }
+        @out = layers.Conv1(c, 1);
+        _skip = settings.Skip;
+        _sigmoid = settings.OutputActivation == OutputActivation.Sigmoid;
+        RegisterComponents();
+        Initialize(settings.Initializer);
+    }
+
+    public ModelSettings Settings { get; }
+    public int SizeRatio { get; }
+
+    /// <summary>Trainable parameter count (BatchNorm running statistics excluded).</summary>
+    public long TrainableParameters => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+
+    /// <summary>Every parameter and buffer (BatchNorm running statistics and counters included).</summary>
+    public long TotalParameters => parameters().Sum(p => p.numel()) +
+        named_buffers().Where(b => b.buffer.dtype != ScalarType.Int64).Sum(b => b.buffer.numel());
+
+    /// <summary>Checks that an input of this shape (without N and C) fits the network.</summary>
+    public void CheckInputShape(IReadOnlyList<int> frameShape)
+    {
+        int dims = Settings.Dims;
+        if (frameShape.Count != dims)
+            throw new ArgumentException(
+                $"The model is {dims}-D ([model] dims = {dims}) but frames are [{string.Join("x", frameShape)}]; " +
+                (frameShape.Count == 3 ? "set dims = 3 for sequences." : "set dims = 2 for static frames."));
+        int multiple = 1 << Settings.Depth;
+        int h = frameShape[^2], w = frameShape[^1];
+        if (h % multiple != 0 || w % multiple != 0)
+            throw new ArgumentException(
+                $"Frames of {h}x{w} do not fit a U-Net of depth {Settings.Depth}: H and W must be multiples of {multiple}.");
+        if (dims == 3 && Settings.TemporalDownscaling && frameShape[0] % multiple != 0)
+            throw new ArgumentException(
+                $"With temporal_downscaling, T ({frameShape[0]}) must be a multiple of {multiple}.");
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var skips = new Tensor[enc.Count];
+        for (int i = 0; i < enc.Count; i++)
+            (skips[i], x) = enc[i].call(x);
+        x = mid.call(x);
+        for (int j = 0; j < dec.Count; j++)
+        {
+            var up = dec[j].call(x);
+            var skip = skips[enc.Count - 1 - j];
+            x = _skip switch
+            {
+                SkipMerge.Add => up.add_(skip),
+                SkipMerge.Concat => cat([up, skip], 1),
+                _ => up,
+            };
+        }
+        if (head_up is not null) x = head_shuffle!.call(head_up.call(x));
+        x = @out.call(x);
+        return _sigmoid ? x.sigmoid() : x;
+    }
+
+    private void Initialize(Initializer initializer)
+    {
+        using var _ = no_grad();
+        foreach (var module in modules())
+        {
+            if (module is not Convolution conv) continue;
+            switch (initializer)
+            {
+                case Initializer.GlorotUniform:
+                    init.xavier_uniform_(conv.weight!);
+                    break;
+                case Initializer.HeNormal:
+                    init.kaiming_normal_(conv.weight!, 0, init.FanInOut.FanIn, init.NonlinearityType.ReLU);
+                    break;
+                case Initializer.Orthogonal:
+                    init.orthogonal_(conv.weight!);
+                    break;
+            }
+            if (conv.bias is not null) init.zeros_(conv.bias);
+        }
+    }
+}

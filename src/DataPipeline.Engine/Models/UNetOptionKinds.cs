@@ -1,0 +1,46 @@
+using DataPipeline.Engine.Configuration;
+
+namespace DataPipeline.Engine.Models;
+
+public enum Activation
+{
+    [ConfigName("lrelu")] LeakyReLU,
+    [ConfigName("relu")] ReLU,
+    [ConfigName("elu")] ELU,
+    [ConfigName("gelu")] GELU,
+}
+
+public enum DownSampling
+{
+    [ConfigName("maxpool")] MaxPool,
+    [ConfigName("stride", "strided_conv")] Stride,
+    [ConfigName("avgpool")] AvgPool,
+}
+
+public enum UpSampling
+{
+    [ConfigName("subpixel")] Subpixel,
+    [ConfigName("transpose")] Transpose,
+    [ConfigName("nearest", "simple")] Nearest,
+}
+
+/// <summary>How a decoder level merges the up-sampled tensor with the encoder's skip tensor.</summary>
+public enum SkipMerge
+{
+    [ConfigName("add")] Add,
+    [ConfigName("concat")] Concat,
+    [ConfigName("none")] None,
+}
+
+public enum OutputActivation
+{
+    [ConfigName("sigmoid")] Sigmoid,
+    [ConfigName("none")] None,
+}
+
+public enum Initializer
+{
+    [ConfigName("glorot_uniform")] GlorotUniform,
+    [ConfigName("he_normal")] HeNormal,
+    [ConfigName("orthogonal")] Orthogonal,
+}

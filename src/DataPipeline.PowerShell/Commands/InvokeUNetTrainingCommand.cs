@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Management.Automation;
+using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Training;
+
+namespace DataPipeline.PowerShell.Commands;
+
+/// <summary>
+/// Trains the U-Net on a BatchGenerator (or on frames, batched by the configuration) and emits a
+/// TrainingRun. Training runs on a worker thread; its progress is marshalled to the pipeline
+/// thread, the only one allowed to call Write-Progress. Ctrl+C stops after the current step and
+/// the run is still emitted, with Status Stopped.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "UNetTraining", DefaultParameterSetName = GeneratorSet)]
+[OutputType(typeof(TrainingRun))]
+public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
+{
+    private const string GeneratorSet = "Generator", FrameSet = "Frame";
+    private readonly List<Frame> _frames = [];
+    private BatchGenerator? _generator;
+    private CancellationTokenSource? _stop;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = GeneratorSet, Position = 0)]
+    public BatchGenerator Generator { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FrameSet)]
+    public Frame[] Frame { get; set; } = [];
+
+    [Parameter]
+    public string? Config { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 1000000)]
+    public int Epochs { get; set; }
+
+    [Parameter]
+    [ValidatePattern("^(auto|cpu|cuda(:[0-9]+)?)$")]
+    public string? Device { get; set; }
+
+    /// <summary>Folder under which the run's checkpoints go (in a subfolder named by the run).</summary>
+    [Parameter]
+    public string? OutputDirectory { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double LearningRate { get; set; }
+
+    [Parameter]
+    public LossKind Loss { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 1024)]
+    public int Threads { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == FrameSet) _frames.AddRange(Frame);
+        else if (_generator is null) _generator = Generator;
+        else WriteWarning("Invoke-UNetTraining trains on one generator; ignoring the extra one from the pipeline.");
+    }
+
+    protected override void EndProcessing()
+    {
+        var config = LoadConfig(Config);
+        if (IsBound(nameof(Epochs))) config.Training.Epochs = Epochs;
+        if (IsBound(nameof(Device))) config.Training.Device = Device!;
+        if (IsBound(nameof(LearningRate))) config.Training.LearningRate = LearningRate;
+        if (IsBound(nameof(Loss))) config.Training.Loss = Loss;
+        if (IsBound(nameof(Threads))) config.Training.Threads = Threads;
+        string output = ResolvePath(OutputDirectory ?? config.Output.Directory);
+
+        var generator = _generator;
+        if (generator is null)
+        {
+            if (_frames.Count == 0)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("No frames or batch generator came down the pipeline."),
+                    "NoInput", ErrorCategory.InvalidArgument, null));
+            try
+            {
+                generator = new BatchGenerator(_frames, config.Batch);
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count));
+                return;
+            }
+        }
+        EnsureTorch();
+
+        var trainer = new Trainer(config);
+        var events = new BlockingCollection<TrainingProgress>();
+        _stop = new CancellationTokenSource();
+        var token = _stop.Token;
+        var work = Task.Run(() =>
+        {
+            try { return trainer.Run(generator, output, events.Add, token); }
+            finally { events.CompleteAdding(); }
+        });
+
+        var progress = new ProgressView(this, config.Training.Epochs);
+        using (var interrupt = new ConsoleInterrupt())
+        {
+            while (!events.IsCompleted)
+            {
+                if (events.TryTake(out var report, 100))
+                    progress.Show(report);
+                if (!token.IsCancellationRequested && interrupt.Requested())
+                {
+                    WriteWarning("Ctrl+C: stopping after the current step...");
+                    _stop.Cancel();
+                }
+            }
+        }
+        progress.Complete();
+
+        TrainingRun run;
+        try
+        {
+            run = work.GetAwaiter().GetResult();
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidTrainingSetup", ErrorCategory.InvalidArgument, generator));
+            return;
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "TrainingError", ErrorCategory.InvalidOperation, generator));
+            return;
+        }
+        if (run.Status == TrainingStatus.Failed)
+            WriteError(new ErrorRecord(new InvalidOperationException(run.Message), "TrainingFailed", ErrorCategory.InvalidResult, run));
+        WriteObject(run);
+    }
+
+    protected override void StopProcessing() => _stop?.Cancel();
+
+    /// <summary>Two progress bars: epochs, and batches within the epoch.</summary>
+    private sealed class ProgressView(Cmdlet cmdlet, int epochs)
+    {
+        private readonly ProgressRecord _epoch = new(1, "Training U-Net", "starting");
+        private readonly ProgressRecord _batch = new(2, "Batches", "starting") { ParentActivityId = 1 };
+
+        public void Show(TrainingProgress p)
+        {
+            if (p.CompletedEpoch is { } done)
+            {
+                cmdlet.WriteVerbose(string.Create(CultureInfo.InvariantCulture,
+                    $"epoch {done.Epoch}/{epochs}: loss {done.Loss:G5}, val_loss {done.ValLoss:G5}, dice {done.Dice:G4}, {done.Seconds:F1} s (data wait {done.DataWaitSeconds:F2} s)"));
+                _epoch.PercentComplete = 100 * p.Epoch / epochs;
+                _epoch.StatusDescription = string.Create(CultureInfo.InvariantCulture,
+                    $"epoch {p.Epoch} of {epochs} done, loss {done.Loss:G4}, val_loss {done.ValLoss:G4}");
+                cmdlet.WriteProgress(_epoch);
+                return;
+            }
+            _epoch.PercentComplete = 100 * (p.Epoch - 1) / epochs;
+            _epoch.StatusDescription = $"epoch {p.Epoch} of {epochs}";
+            cmdlet.WriteProgress(_epoch);
+            _batch.Activity = p.Phase == "validation" ? "Validation batches" : "Training batches";
+            _batch.PercentComplete = p.Batches == 0 ? 0 : 100 * p.Batch / p.Batches;
+            _batch.StatusDescription = string.Create(CultureInfo.InvariantCulture, $"batch {p.Batch} of {p.Batches}, loss {p.RunningLoss:G4}");
+            cmdlet.WriteProgress(_batch);
+        }
+
+        public void Complete()
+        {
+            _batch.RecordType = ProgressRecordType.Completed;
+            cmdlet.WriteProgress(_batch);
+            _epoch.RecordType = ProgressRecordType.Completed;
+            cmdlet.WriteProgress(_epoch);
+        }
+    }
+}

@@ -117,10 +117,11 @@ public sealed class Trainer
                 var (input, target) = ToTensors(batch, device);
                 optimizer.zero_grad();
                 var output = model.call(input);
-                var loss = Loss.Compute(settings.Loss, output, target, probabilities);
+                var loss = ComputeLoss(settings.Loss, output, target, probabilities, epoch, step);
                 loss.backward();
                 double lossValue = loss.item<float>();
-                if (!double.IsFinite(lossValue))
+                // A non-finite gradient with a finite loss would silently ruin the weights in step().
+                if (!double.IsFinite(lossValue) || !GradientsFinite(model))
                     throw new NonFiniteLossException(Describe(model, epoch, step, lossValue));
                 optimizer.step();
                 training.Add(lossValue, probabilities ? output : output.sigmoid(), target, threshold);
@@ -170,11 +171,41 @@ public sealed class Trainer
         run.Status = TrainingStatus.Completed;
     }
 
+    /// <summary>
+    /// The loss, or a <see cref="NonFiniteLossException"/> when the output is not finite: libtorch's
+    /// binary_cross_entropy rejects NaN inputs with an error that does not say where they came from.
+    /// </summary>
+    private static Tensor ComputeLoss(LossKind kind, Tensor output, Tensor target, bool probabilities, int epoch, int step)
+    {
+        try
+        {
+            return Loss.Compute(kind, output, target, probabilities);
+        }
+        catch (System.Runtime.InteropServices.ExternalException) when (!output.isfinite().all().item<bool>())
+        {
+            throw new NonFiniteLossException(
+                $"The network's output became non-finite at epoch {epoch}, step {step + 1}, before the loss. " +
+                "Check the input frames for NaN or infinite values; if they are clean, lower the learning rate.");
+        }
+    }
+
     private static (Tensor Input, Tensor Target) ToTensors(Batch batch, Device device)
     {
-        var input = tensor(batch.Data, batch.Shape.Select(d => (long)d).ToArray());
-        var target = tensor(batch.Label, batch.LabelShape.Select(d => (long)d).ToArray());
+        var input = NativeCopy(batch.Data, batch.Shape);
+        var target = NativeCopy(batch.Label, batch.LabelShape);
         return device.type == DeviceType.CPU ? (input, target) : (input.to(device), target.to(device));
+    }
+
+    /// <summary>
+    /// A tensor in libtorch's own memory holding a copy of <paramref name="values"/>. torch.tensor(float[])
+    /// can alias the managed array, which the GC may move between forward and backward: the first
+    /// conv's weight gradient, which rereads the input, then came out NaN now and then.
+    /// </summary>
+    private static Tensor NativeCopy(float[] values, int[] shape)
+    {
+        var result = empty(shape.Select(d => (long)d).ToArray(), ScalarType.Float32);
+        result.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
+        return result;
     }
 
     private static optim.Optimizer CreateOptimizer(UNet model, TrainingSettings settings) => settings.Optimizer switch
@@ -184,12 +215,19 @@ public sealed class Trainer
         _ => throw new ArgumentOutOfRangeException(nameof(settings)),
     };
 
+    private static bool GradientsFinite(UNet model)
+    {
+        using var scope = NewDisposeScope();
+        var flags = model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.isfinite().all()).ToArray();
+        return flags.Length == 0 || stack(flags).all().item<bool>();
+    }
+
     /// <summary>Names the step and the first layer whose gradient is not finite.</summary>
     private static string Describe(UNet model, int epoch, int step, double loss)
     {
         string layer = model.named_parameters()
             .FirstOrDefault(p => p.parameter.grad is { } g && !g.isfinite().all().item<bool>()).name ?? "none (the forward pass itself)";
-        return $"The training loss became {loss} at epoch {epoch}, step {step + 1}; the first parameter with a non-finite gradient is {layer}. " +
+        return $"The training loss or gradient became non-finite (loss {loss}) at epoch {epoch}, step {step + 1}; the first parameter with a non-finite gradient is {layer}. " +
                "Lower the learning rate, check the data for NaN or extreme values, or use a loss suited to the labels' range.";
     }
 

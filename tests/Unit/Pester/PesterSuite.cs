@@ -42,14 +42,14 @@ public static class PesterSuite
         var modules = (modulesToImport ?? []).Append(Path.Combine(PesterLiteDirectory, "PesterLite.psm1"));
         foreach (var module in modules)
         {
-            using var import = PowerShell.Create(runspace);
+            using var import = System.Management.Automation.PowerShell.Create(runspace);
             import.AddCommand("Import-Module")
                 .AddParameter("Name", Path.GetFullPath(module))
                 .AddParameter("ErrorAction", ActionPreference.Stop);
             import.Invoke();
         }
 
-        using var shell = PowerShell.Create(runspace);
+        using var shell = System.Management.Automation.PowerShell.Create(runspace);
         shell.AddCommand("Invoke-PesterLite")
             .AddParameter("Path", Path.GetFullPath(path))
             .AddParameter("PassThru");

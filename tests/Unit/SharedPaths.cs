@@ -1,0 +1,22 @@
+namespace DataPipeline.Tests;
+
+/// <summary>Locations of the repository and of ../shared (the corpus and the peer benchmarks).</summary>
+internal static class SharedPaths
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string Shared => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+
+    public static string BenchConfigs => Path.Combine(Shared, "bench", "configs");
+
+    public static string ModuleManifest => Path.Combine(AppContext.BaseDirectory, "DataPipeline.psd1");
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DataPipeline.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("Tests must run from inside the repository (DataPipeline.sln not found above " + AppContext.BaseDirectory + ").");
+    }
+}

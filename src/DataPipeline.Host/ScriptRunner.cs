@@ -132,6 +132,12 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
             output.Flush();
         }
 
+        // A stopped Invoke usually returns quietly instead of throwing PipelineStoppedException.
+        if (ps.InvocationStateInfo.State == PSInvocationState.Stopped)
+        {
+            return host.ExitCode ?? InterruptHandler.InterruptedExitCode;
+        }
+
         return host.ExitCode ?? (terminated ? 1 : null);
     }
 

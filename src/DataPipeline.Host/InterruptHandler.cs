@@ -11,11 +11,11 @@ internal sealed class InterruptHandler
     public const int InterruptedExitCode = 130;
 
     private readonly Lock _sync = new();
-    private PowerShell? _running;
+    private System.Management.Automation.PowerShell? _running;
     private bool _stopRequested;
 
     /// <summary>Marks <paramref name="powerShell"/> as the command Ctrl+C should stop until disposed.</summary>
-    public IDisposable Track(PowerShell powerShell)
+    public IDisposable Track(System.Management.Automation.PowerShell powerShell)
     {
         lock (_sync)
         {

@@ -9,7 +9,7 @@ namespace DataPipeline.Host;
 internal static class ScriptArguments
 {
     /// <param name="isSwitch">Whether the script's parameter of that name (or prefix) is a switch.</param>
-    public static void Add(PowerShell powerShell, IReadOnlyList<string> args, Func<string, bool> isSwitch)
+    public static void Add(System.Management.Automation.PowerShell powerShell, IReadOnlyList<string> args, Func<string, bool> isSwitch)
     {
         for (var i = 0; i < args.Count; i++)
         {

@@ -71,7 +71,7 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
     /// <summary>The text of the session's prompt function, as pwsh shows it.</summary>
     public string Prompt()
     {
-        using var ps = PowerShell.Create();
+        using var ps = System.Management.Automation.PowerShell.Create();
         ps.Runspace = runspace;
         try
         {
@@ -85,9 +85,9 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
     }
 
     /// <summary>Runs the command that <paramref name="addCommand"/> adds; returns an exit code if the run decided one.</summary>
-    private int? Invoke(Action<PowerShell> addCommand)
+    private int? Invoke(Action<System.Management.Automation.PowerShell> addCommand)
     {
-        using var ps = PowerShell.Create();
+        using var ps = System.Management.Automation.PowerShell.Create();
         ps.Runspace = runspace;
         addCommand(ps);
         var results = new Collection<PSObject>();
@@ -150,7 +150,7 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
             return;
         }
 
-        using var ps = PowerShell.Create();
+        using var ps = System.Management.Automation.PowerShell.Create();
         ps.Runspace = runspace;
         host.ConsoleUI.OutputToError = true;
         try

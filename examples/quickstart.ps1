@@ -1,0 +1,26 @@
+<#
+.SYNOPSIS
+    The quick-start study: simulate scatterer frames, train a super-resolution U-Net on them, and
+    write the history table and plots.
+.EXAMPLE
+    dpsh -File examples/quickstart.ps1
+.EXAMPLE
+    ./examples/quickstart.ps1 -OutputDirectory ./runs/today -Epochs 30
+#>
+param(
+    [string] $Config = "$PSScriptRoot/quickstart.toml",
+    [string] $OutputDirectory = 'output/quickstart',
+    [int] $Epochs = 0
+)
+
+$training = @{ Config = $Config; OutputDirectory = $OutputDirectory; Verbose = $true }
+if ($Epochs -gt 0) { $training.Epochs = $Epochs }
+
+$run = New-SyntheticFrame -Config $Config |
+    New-BatchGenerator -Config $Config |
+    Invoke-UNetTraining @training
+
+$files = $run | Export-TrainingHistory -Path $OutputDirectory -PassThru
+$run
+"History and plots: " + (($files | ForEach-Object { $_.FullName }) -join ', ')
+if ($run.Status -ne 'Completed') { exit 1 }

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Text.Json;
+using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Training;
+using Xunit;
+
+namespace DataPipeline.Tests.Pipeline;
+
+/// <summary>The user-facing pipelines, run through the real PowerShell engine with the module imported.</summary>
+public sealed class TrainingPipelineTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dp-pipeline-").FullName;
+    private readonly ModuleSession _session;
+
+    public TrainingPipelineTests()
+    {
+        _session = new ModuleSession(_dir);
+        File.WriteAllText(Path.Combine(_dir, "small.toml"), """
+            [simulation]
+            size = 32
+            seed = 4
+            [model]
+            depth = 2
+            filters = 4
+            dropout = 0
+            [batch]
+            batch_size = 8
+            [training]
+            loss = "bce"
+            learning_rate = 0.01
+            threads = 1
+            """);
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void QuickStartPipelineTrainsAndWritesHistoryAndPlots()
+    {
+        var output = _session.Ok("""
+            New-SyntheticFrame -Count 64 -Config small.toml |
+                New-BatchGenerator -Config small.toml |
+                Invoke-UNetTraining -Config small.toml -Epochs 3 -OutputDirectory runs |
+                Export-TrainingHistory -Path out -PassThru
+            """);
+        var files = output.Select(o => (FileInfo)o.BaseObject).Select(f => f.Name).ToList();
+        Assert.Equal(["history.csv", "history.json", "loss.png", "mse.png", "dice.png", "precision.png", "recall.png", "learning_rate.png"], files);
+
+        var csv = File.ReadAllLines(Path.Combine(_dir, "out", "history.csv"));
+        Assert.Equal(4, csv.Length); // header + 3 epochs
+        double Loss(int row) => double.Parse(csv[row].Split(',')[1], CultureInfo.InvariantCulture);
+        Assert.True(Loss(3) < Loss(1), $"training loss did not fall: {Loss(1)} -> {Loss(3)}");
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out", "history.json")));
+        Assert.Equal(3, json.RootElement.GetProperty("history").GetArrayLength());
+        Assert.Equal("Completed", json.RootElement.GetProperty("status").GetString());
+        Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "runs"))); // one run folder with its checkpoints
+    }
+
+    [Fact]
+    public void TrainingRunCarriesHistoryAndParameterCount()
+    {
+        var run = (TrainingRun)_session.Ok("New-SyntheticFrame -Count 24 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 2 -OutputDirectory runs")
+            .Single().BaseObject;
+        Assert.Equal(TrainingStatus.Completed, run.Status);
+        Assert.Equal(2, run.History.Count);
+        Assert.Equal(DataPipeline.Engine.Models.UNetParameterFormula.Count(run.Config.Model, 2), run.TrainableParameters);
+        Assert.Equal([32, 32], run.InputShape);
+        Assert.Equal([64, 64], run.OutputShape);
+    }
+
+    [Fact]
+    public void SyntheticFramesAreTheSameForTheSameSeed()
+    {
+        var a = _session.Ok("New-SyntheticFrame -Count 2 -Seed 7 -Size 16").Select(o => (Frame)o.BaseObject).ToList();
+        var b = _session.Ok("New-SyntheticFrame -Count 2 -Seed 7 -Size 16").Select(o => (Frame)o.BaseObject).ToList();
+        Assert.Equal(2, a.Count);
+        Assert.Equal(a[1].Data, b[1].Data);
+        Assert.NotEqual(a[0].Data, a[1].Data);
+        Assert.NotEqual(a[1].Data, ((Frame)_session.Ok("New-SyntheticFrame -Count 2 -Seed 8 -Size 16")[1].BaseObject).Data);
+    }
+
+    [Fact]
+    public void GeneratorPipedFromAVariableStaysOneObject()
+    {
+        var output = _session.Ok("""
+            $g = New-SyntheticFrame -Count 20 -Size 16 | New-BatchGenerator -BatchSize 4 -ValidationFraction 0.2
+            $g | Get-Batch | ForEach-Object { $_.Indices.Count }
+            """);
+        Assert.Equal([4, 4, 4, 4], output.Select(o => (int)o.BaseObject));
+        var generator = (BatchGenerator)_session.Ok("New-SyntheticFrame -Count 20 -Size 16 | New-BatchGenerator -Shuffle:$false").Single().BaseObject;
+        Assert.False(generator.Shuffle);
+    }
+
+    [Fact]
+    public void UnknownConfigKeyIsAnInvalidDataErrorNamingFileLineAndKey()
+    {
+        File.WriteAllText(Path.Combine(_dir, "bad.toml"), "[training]\nepochs = 2\nlearning_rat = 0.1\n");
+        var result = _session.Run("New-SyntheticFrame -Count 4 -Size 16 | Invoke-UNetTraining -Config bad.toml");
+        var error = result.Error;
+        Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
+        Assert.StartsWith("InvalidConfiguration", error.FullyQualifiedErrorId);
+        Assert.Contains("bad.toml:3", error.Exception.Message);
+        Assert.Contains("training.learning_rat", error.Exception.Message);
+        Assert.Equal(Path.Combine(_dir, "bad.toml"), error.TargetObject);
+    }
+
+    [Fact]
+    public void MissingConfigFileIsObjectNotFound()
+    {
+        var result = _session.Run("New-SyntheticFrame -Count 1 -Config nope.toml");
+        var error = result.Error;
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Contains("nope.toml", error.Exception.Message);
+    }
+
+    [Fact]
+    public void MismatchedFramesAreRejectedBeforeTraining()
+    {
+        var result = _session.Run("@(New-SyntheticFrame -Count 2 -Size 16) + @(New-SyntheticFrame -Count 2 -Size 32) | New-BatchGenerator");
+        var error = result.Error;
+        Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
+        Assert.Contains("Frame 2", error.Exception.Message);
+    }
+
+    [Fact]
+    public void ExportWhatIfWritesNothing()
+    {
+        _session.Ok("New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 1 -OutputDirectory runs | Export-TrainingHistory -Path whatif -WhatIf");
+        Assert.False(Directory.Exists(Path.Combine(_dir, "whatif")));
+    }
+
+    [Fact]
+    public void NewTrainingConfigWritesEveryKeyAndRefusesToOverwrite()
+    {
+        _session.Ok("New-TrainingConfig -Path all.toml");
+        string text = File.ReadAllText(Path.Combine(_dir, "all.toml"));
+        Assert.Contains("learning_rate = 0.001", text);
+        var again = _session.Run("New-TrainingConfig -Path all.toml");
+        Assert.Equal(ErrorCategory.ResourceExists, again.Error.CategoryInfo.Category);
+        // The written file drives a run unchanged.
+        _session.Ok("New-SyntheticFrame -Count 8 -Size 16 | New-BatchGenerator -Config all.toml | Out-Null");
+    }
+
+    [Fact]
+    public void UnavailableCudaIsAnInvalidArgumentError()
+    {
+        if (DataPipeline.Engine.Runtime.TorchRuntime.CudaAvailable) return; // this checks the CPU-only build's message
+        var result = _session.Run("New-SyntheticFrame -Count 8 -Config small.toml | Invoke-UNetTraining -Config small.toml -Device cuda");
+        var error = result.Error;
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Contains("CUDA is not available", error.Exception.Message);
+    }
+}

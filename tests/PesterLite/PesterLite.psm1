@@ -559,7 +559,7 @@ function Test-PlAssertion {
             $fail = "Expected regular expression $e to match $a,$why but it did not match."
             $notFail = "Expected regular expression $e to not match $a,$why but it did match."
         }
-        'Like' {
+        'BeLike' {
             $ok = $Actual -like $Expected
             $fail = "Expected like wildcard $e to match $a,$why but it did not match."
             $notFail = "Expected like wildcard $e to not match $a,$why but it did match."
@@ -602,7 +602,7 @@ function Test-PlAssertion {
 
 $script:__plValueOperators = @(
     'Be', 'BeExactly', 'BeGreaterThan', 'BeLessThan', 'BeGreaterOrEqual', 'BeLessOrEqual',
-    'Match', 'Like', 'Contain', 'BeIn', 'HaveCount', 'BeOfType'
+    'Match', 'BeLike', 'Contain', 'BeIn', 'HaveCount', 'BeOfType'
 )
 $script:__plSwitchOperators = @('BeNullOrEmpty', 'BeTrue', 'BeFalse', 'Exist', 'Throw')
 
@@ -623,7 +623,7 @@ function Should {
         [object] $BeGreaterOrEqual,
         [object] $BeLessOrEqual,
         [object] $Match,
-        [object] $Like,
+        [object] $BeLike,
         [object] $Contain,
         [object] $BeIn,
         [object] $HaveCount,

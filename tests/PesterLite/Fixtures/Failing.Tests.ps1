@@ -12,7 +12,7 @@ Describe 'Failures' {
     It 'BeNullOrEmpty' { 'x' | Should -BeNullOrEmpty }
     It 'BeTrue' { $false | Should -BeTrue }
     It 'Match' { 'abc' | Should -Match '^\d+$' }
-    It 'Like' { 'abc' | Should -Like 'x*' }
+    It 'BeLike' { 'abc' | Should -BeLike 'x*' }
     It 'Contain' { 1, 2, 3 | Should -Contain 4 }
     It 'HaveCount' { 1, 2 | Should -HaveCount 3 }
     It 'BeOfType' { 'x' | Should -BeOfType ([int]) }

@@ -43,8 +43,8 @@ Describe 'Operators' {
     It 'Match uses regular expressions, Like wildcards' {
         'hello world' | Should -Match '^hello\s'
         'hello' | Should -Not -Match '\d'
-        'report.csv' | Should -Like '*.CSV'
-        'report.csv' | Should -Not -Like '*.txt'
+        'report.csv' | Should -BeLike '*.CSV'
+        'report.csv' | Should -Not -BeLike '*.txt'
     }
     It 'Contain and BeIn test membership' {
         1, 2, 3 | Should -Contain 2

@@ -41,7 +41,7 @@ public class PesterLiteRunnerTests
             ["Failures > BeNullOrEmpty"] = "Expected $null or empty, but got 'x'.",
             ["Failures > BeTrue"] = "Expected $true, but got $false.",
             ["Failures > Match"] = @"Expected regular expression '^\d+$' to match 'abc', but it did not match.",
-            ["Failures > Like"] = "Expected like wildcard 'x*' to match 'abc', but it did not match.",
+            ["Failures > BeLike"] = "Expected like wildcard 'x*' to match 'abc', but it did not match.",
             ["Failures > Contain"] = "Expected 4 to be found in collection @(1, 2, 3), but it was not found.",
             ["Failures > HaveCount"] = "Expected a collection with size 3, but got collection with size 2 @(1, 2).",
             ["Failures > BeOfType"] = "Expected the value to have type [System.Int32] or any of its subtypes, but got 'x' with type [System.String].",

@@ -1,0 +1,72 @@
+# User-facing behaviour of Invoke-UNetTraining, Export-TrainingHistory and New-TrainingConfig.
+
+Describe 'Training a U-Net' {
+    BeforeAll {
+        $config = [System.IO.Path]::Combine($TestDrive, 'small.toml')
+        [System.IO.File]::WriteAllText($config, @'
+[model]
+depth = 2
+filters = 4
+dropout = 0
+[batch]
+batch_size = 8
+[training]
+loss = "bce"
+learning_rate = 0.01
+threads = 1
+'@)
+        $runs = [System.IO.Path]::Combine($TestDrive, 'runs')
+        $run = New-SyntheticFrame -Count 40 -Size 16 -Seed 2 |
+            New-BatchGenerator -Config $config |
+            Invoke-UNetTraining -Config $config -Epochs 3 -OutputDirectory $runs
+    }
+
+    It 'emits a completed TrainingRun with one history row per epoch' {
+        $run.Status | Should -Be 'Completed'
+        $run.History | Should -HaveCount 3
+        $run.History[2].Epoch | Should -Be 3
+    }
+
+    It 'records validation metrics next to training metrics' {
+        foreach ($row in $run.History) {
+            $row.ValLoss | Should -BeGreaterThan 0
+            $row.Dice | Should -BeLessOrEqual 1
+            $row.DataWaitSeconds | Should -BeLessThan $row.Seconds
+        }
+    }
+
+    It 'keeps its best and last checkpoints in a folder named by the run' {
+        $run.BestCheckpoint | Should -Exist
+        $run.LastCheckpoint | Should -Exist
+        $run.OutputDirectory | Should -BeLike "*$($run.RunId)"
+    }
+
+    It 'writes history files and plots with Export-TrainingHistory' {
+        $out = [System.IO.Path]::Combine($TestDrive, 'history')
+        $files = $run | Export-TrainingHistory -Path $out -PassThru
+        $files | Should -HaveCount 8
+        $csv = [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($out, 'history.csv'))
+        $csv | Should -HaveCount 4
+        $csv[0] | Should -BeLike 'epoch,loss,val_loss,*'
+        [System.IO.Path]::Combine($out, 'loss.png') | Should -Exist
+    }
+
+    It 'names the file, line and key of an unknown configuration key' {
+        $bad = [System.IO.Path]::Combine($TestDrive, 'bad.toml')
+        [System.IO.File]::WriteAllText($bad, "[batch]`nbatch_sise = 4`n")
+        { New-SyntheticFrame -Count 4 -Size 16 | Invoke-UNetTraining -Config $bad -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*bad.toml:2*batch.batch_sise*'
+    }
+}
+
+Describe 'New-TrainingConfig' {
+    It 'writes a commented file with every section that loads back' {
+        $path = [System.IO.Path]::Combine($TestDrive, 'all.toml')
+        New-TrainingConfig -Path $path | Should -Exist
+        $text = [System.IO.File]::ReadAllText($path)
+        foreach ($section in 'simulation', 'batch', 'model', 'training', 'evaluation', 'output') {
+            $text | Should -Match "\[$section\]"
+        }
+        { New-SyntheticFrame -Count 2 -Size 16 -Config $path } | Should -Not -Throw
+    }
+}

@@ -36,17 +36,18 @@ public static class TorchRuntime
             catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException
                                           or BadImageFormatException or EntryPointNotFoundException or InvalidOperationException)
             {
-                _failure = new TorchUnavailableException(Explain(e), e);
+                _failure = new TorchUnavailableException(Explain(e, OperatingSystem.IsLinux() ? MissingGlibcxx() : null), e);
                 throw _failure;
             }
         }
     }
 
     /// <summary>Why libtorch did not load, and what to run.</summary>
-    private static string Explain(Exception e)
+    /// <param name="libstdcxxLackingSymbol">The system libstdc++ when it lacks <see cref="RequiredGlibcxx"/>.</param>
+    internal static string Explain(Exception e, string? libstdcxxLackingSymbol)
     {
         var text = new StringBuilder("The tensor library (libtorch, through TorchSharp) could not be loaded. ");
-        if (OperatingSystem.IsLinux() && MissingGlibcxx() is { } libstdcxx)
+        if (libstdcxxLackingSymbol is { } libstdcxx)
         {
             text.Append($"{libstdcxx} lacks {RequiredGlibcxx}, which TorchSharp's native wrapper (libLibTorchSharp.so) needs: ")
                 .Append("it was built with GCC 13 and Debian 12 ships GCC 12's libstdc++. ")

@@ -2,19 +2,7 @@
 
 Describe 'Training a U-Net' {
     BeforeAll {
-        $config = [System.IO.Path]::Combine($TestDrive, 'small.toml')
-        [System.IO.File]::WriteAllText($config, @'
-[model]
-depth = 2
-filters = 4
-dropout = 0
-[batch]
-batch_size = 8
-[training]
-loss = "bce"
-learning_rate = 0.01
-threads = 1
-'@)
+        $config = [System.IO.Path]::Combine($PSScriptRoot, 'TestData', 'small.toml')
         $runs = [System.IO.Path]::Combine($TestDrive, 'runs')
         $run = New-SyntheticFrame -Count 40 -Size 16 -Seed 2 |
             New-BatchGenerator -Config $config |

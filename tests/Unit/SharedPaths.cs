@@ -11,6 +11,9 @@ internal static class SharedPaths
 
     public static string ModuleManifest => Path.Combine(AppContext.BaseDirectory, "DataPipeline.psd1");
 
+    /// <summary>The small U-Net configuration shared with the Pester suite (tests/Pester/TestData).</summary>
+    public static string SmallConfig => Path.Combine(AppContext.BaseDirectory, "Pester", "TestData", "small.toml");
+
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -12,23 +12,12 @@ public sealed class TrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_output, recursive: true);
 
-    /// <summary>A U-Net small enough to train in seconds on 2 cores.</summary>
-    internal static PipelineConfig SmallConfig(int epochs = 3) => ConfigLoader.Parse($"""
-        [model]
-        depth = 2
-        filters = 4
-        dropout = 0
-        [batch]
-        batch_size = 8
-        validation_fraction = 0.25
-        prefetch = 2
-        [training]
-        epochs = {epochs}
-        loss = "bce"
-        learning_rate = 0.01
-        threads = 1
-        seed = 3
-        """, "small.toml");
+    internal static PipelineConfig SmallConfig(int epochs = 3)
+    {
+        var config = ConfigLoader.LoadFile(SharedPaths.SmallConfig);
+        config.Training.Epochs = epochs;
+        return config;
+    }
 
     private static BatchGenerator Generator(PipelineConfig config, int frames = 48) =>
         new(BatchGeneratorTests.Frames(frames), config.Batch);

@@ -17,21 +17,7 @@ public sealed class TrainingPipelineTests : IDisposable
     public TrainingPipelineTests()
     {
         _session = new ModuleSession(_dir);
-        File.WriteAllText(Path.Combine(_dir, "small.toml"), """
-            [simulation]
-            size = 32
-            seed = 4
-            [model]
-            depth = 2
-            filters = 4
-            dropout = 0
-            [batch]
-            batch_size = 8
-            [training]
-            loss = "bce"
-            learning_rate = 0.01
-            threads = 1
-            """);
+        File.Copy(SharedPaths.SmallConfig, Path.Combine(_dir, "small.toml"));
     }
 
     public void Dispose()

@@ -55,6 +55,21 @@ public sealed class Frame
     /// <summary>True scatterer positions in data pixel coordinates, when known (simulated frames).</summary>
     public IReadOnlyList<ScattererPosition>? Positions { get; }
 
+    /// <summary>
+    /// The model's prediction for this frame, shaped like the label (LabelShape); null until
+    /// Invoke-UNetPrediction or the user attaches one with <see cref="WithPrediction"/>.
+    /// </summary>
+    public float[]? Prediction { get; private init; }
+
+    /// <summary>A copy of this frame carrying <paramref name="prediction"/> (label-shaped, or data-shaped when unlabelled).</summary>
+    public Frame WithPrediction(float[] prediction)
+    {
+        int expected = Label?.Length ?? Data.Length;
+        if (prediction.Length != expected)
+            throw new ArgumentException($"A prediction for {this} needs {expected} values (the label's shape); got {prediction.Length}.", nameof(prediction));
+        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions) { Prediction = prediction };
+    }
+
     public int TimeSteps => Shape.Length == 3 ? Shape[0] : 1;
     public int Height => Shape[^2];
     public int Width => Shape[^1];

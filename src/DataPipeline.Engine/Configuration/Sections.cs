@@ -142,13 +142,56 @@ public sealed class TrainingSettings
     [ConfigKey("optimizer", "Optimizer.")]
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
 
-    [ConfigKey("learning_rate", "Learning rate.", Min = 0)]
+    [ConfigKey("learning_rate", "Initial learning rate.", Min = 0)]
     public double LearningRate { get; set; } = 1e-3;
+
+    [ConfigKey("weight_decay", "L2 weight decay (decoupled for adamw).", Min = 0)]
+    public double WeightDecay { get; set; }
+
+    [ConfigKey("momentum", "Momentum of sgd and rmsprop.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double Momentum { get; set; } = 0.9;
 
     [ConfigKey("loss", "Loss between prediction and label.")]
     public LossKind Loss { get; set; } = LossKind.Mse;
 
-    [ConfigKey("checkpoint", "Checkpoints kept in the output directory.")]
+    [ConfigKey("focal_gamma", "Focusing exponent of the focal loss.", Min = 0, Max = 10)]
+    public double FocalGamma { get; set; } = 2;
+
+    [ConfigKey("focal_alpha", "Weight of the positive class in the focal loss.", Min = 0, Max = 1)]
+    public double FocalAlpha { get; set; } = 0.25;
+
+    [ConfigKey("lr_schedule", "Learning-rate schedule over epochs.")]
+    public ScheduleKind LrSchedule { get; set; } = ScheduleKind.None;
+
+    [ConfigKey("lr_step_epochs", "step: multiply the rate by lr_factor every this many epochs.", Min = 1)]
+    public int LrStepEpochs { get; set; } = 10;
+
+    [ConfigKey("lr_factor", "step and plateau: the factor applied to the rate.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double LrFactor { get; set; } = 0.1;
+
+    [ConfigKey("lr_patience", "plateau: epochs without improvement of the monitored metric before the rate drops.", Min = 1)]
+    public int LrPatience { get; set; } = 5;
+
+    [ConfigKey("lr_warmup_epochs", "Epochs of linear warm-up from lr/warmup to lr (any schedule).", Min = 0)]
+    public int LrWarmupEpochs { get; set; }
+
+    [ConfigKey("min_learning_rate", "Floor of every schedule (cosine ends here).", Min = 0)]
+    public double MinLearningRate { get; set; }
+
+    [ConfigKey("monitor", "Metric that picks the best epoch and drives plateau and early stopping: a history column such as val_loss, val_dice, loss.",
+        Pattern = "(val_)?(loss|mse|dice|precision|recall)", PatternHint = "loss, mse, dice, precision, recall, each optionally with val_")]
+    public string Monitor { get; set; } = "val_loss";
+
+    [ConfigKey("early_stopping_patience", "Stop after this many epochs without improvement of the monitored metric; 0 never stops early.", Min = 0)]
+    public int EarlyStoppingPatience { get; set; }
+
+    [ConfigKey("gradient_clip_norm", "Clip the gradients' global L2 norm to this; 0 does not clip.", Min = 0)]
+    public double GradientClipNorm { get; set; }
+
+    [ConfigKey("non_finite", "A NaN or infinite loss or gradient: skip that step (and stop if a whole epoch is skipped), or stop the run.")]
+    public NonFinitePolicy NonFinite { get; set; } = NonFinitePolicy.Skip;
+
+    [ConfigKey("checkpoint", "Checkpoints kept in the run's folder.")]
     public CheckpointPolicy Checkpoint { get; set; } = CheckpointPolicy.Best;
 
     [ConfigKey("device", "auto (CUDA when present), cpu, cuda or cuda:N.", Pattern = "auto|cpu|cuda(:[0-9]+)?", PatternHint = "auto, cpu, cuda, cuda:N")]

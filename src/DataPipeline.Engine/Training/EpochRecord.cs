@@ -23,6 +23,9 @@ public sealed record EpochRecord
 
     /// <summary>Seconds the model waited for batches during the epoch.</summary>
     public double DataWaitSeconds { get; init; }
+
+    /// <summary>Training steps skipped because their loss or gradient was not finite.</summary>
+    public int SkippedSteps { get; init; }
 }
 
 /// <summary>
@@ -41,6 +44,7 @@ public sealed record HistoryMetric(string Name, Func<EpochRecord, double> Traini
         new("learning_rate", r => r.LearningRate, null),
         new("seconds", r => r.Seconds, null),
         new("data_wait_seconds", r => r.DataWaitSeconds, null),
+        new("skipped_steps", r => r.SkippedSteps, null),
     ];
 
     /// <summary>Flat columns in file order: epoch first, then each metric and its val_ twin.</summary>

@@ -15,7 +15,10 @@
         'New-SyntheticFrame'
         'New-BatchGenerator'
         'Get-Batch'
+        'New-UNetModel'
+        'Import-UNetModel'
         'Invoke-UNetTraining'
+        'Invoke-UNetPrediction'
         'Export-TrainingHistory'
         'New-TrainingConfig'
     )

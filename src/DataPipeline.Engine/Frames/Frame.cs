@@ -56,18 +56,25 @@ public sealed class Frame
     public IReadOnlyList<ScattererPosition>? Positions { get; }
 
     /// <summary>
-    /// The model's prediction for this frame, shaped like the label (LabelShape); null until
-    /// Invoke-UNetPrediction or the user attaches one with <see cref="WithPrediction"/>.
+    /// The model's prediction for this frame (probabilities), row-major over <see cref="PredictionShape"/>:
+    /// the label's shape for labelled frames. Null until Invoke-UNetPrediction or <see cref="WithPrediction(float[])"/>.
     /// </summary>
     public float[]? Prediction { get; private init; }
 
-    /// <summary>A copy of this frame carrying <paramref name="prediction"/> (label-shaped, or data-shaped when unlabelled).</summary>
-    public Frame WithPrediction(float[] prediction)
+    public int[]? PredictionShape { get; private init; }
+
+    /// <summary>A copy of this labelled frame carrying a label-shaped <paramref name="prediction"/>.</summary>
+    public Frame WithPrediction(float[] prediction) =>
+        WithPrediction(prediction, LabelShape ?? throw new InvalidOperationException($"{this} has no label; give the prediction's shape."));
+
+    /// <summary>A copy of this frame carrying <paramref name="prediction"/> of <paramref name="shape"/>.</summary>
+    public Frame WithPrediction(float[] prediction, int[] shape)
     {
-        int expected = Label?.Length ?? Data.Length;
-        if (prediction.Length != expected)
-            throw new ArgumentException($"A prediction for {this} needs {expected} values (the label's shape); got {prediction.Length}.", nameof(prediction));
-        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions) { Prediction = prediction };
+        if (ElementCount(shape) != prediction.Length)
+            throw new ArgumentException($"A prediction of shape [{string.Join("x", shape)}] needs {ElementCount(shape)} values; got {prediction.Length}.", nameof(prediction));
+        if (LabelShape is not null && !shape.SequenceEqual(LabelShape))
+            throw new ArgumentException($"A prediction for {this} must have the label's shape [{string.Join("x", LabelShape)}]; got [{string.Join("x", shape)}].", nameof(shape));
+        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions) { Prediction = prediction, PredictionShape = shape };
     }
 
     public int TimeSteps => Shape.Length == 3 ? Shape[0] : 1;

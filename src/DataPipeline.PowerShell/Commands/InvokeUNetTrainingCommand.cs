@@ -4,6 +4,7 @@ using System.Management.Automation;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Training;
 
 namespace DataPipeline.PowerShell.Commands;
@@ -38,6 +39,13 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     /// </summary>
     [Parameter]
     public string? Resume { get; set; }
+
+    /// <summary>
+    /// A model from New-UNetModel or Import-UNetModel: its configuration drives the run (-Config
+    /// is not needed), and a trained model's weights start it.
+    /// </summary>
+    [Parameter]
+    public UNetModel? Model { get; set; }
 
     /// <summary>A checkpoint whose weights start this run (fine-tuning); the optimizer starts fresh.</summary>
     [Parameter]
@@ -76,7 +84,9 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     protected override void EndProcessing()
     {
         string? resume = Resume is null ? null : ResolvePath(Resume);
-        var config = resume is null ? LoadConfig(Config) : LoadCheckpointConfig(resume);
+        var config = resume is not null ? LoadCheckpointConfig(resume)
+            : Model is not null && Config is null ? Model.Config
+            : LoadConfig(Config);
         if (IsBound(nameof(Epochs))) config.Training.Epochs = Epochs;
         if (IsBound(nameof(Device))) config.Training.Device = Device!;
         if (IsBound(nameof(LearningRate))) config.Training.LearningRate = LearningRate;
@@ -103,7 +113,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         EnsureTorch();
 
         var trainer = new Trainer(config);
-        var start = new TrainingStart(resume, InitialWeights is null ? null : ResolvePath(InitialWeights));
+        var start = new TrainingStart(resume, InitialWeights is not null ? ResolvePath(InitialWeights) : Model?.CheckpointPath);
         var events = new BlockingCollection<TrainingProgress>();
         _stop = new CancellationTokenSource();
         var token = _stop.Token;

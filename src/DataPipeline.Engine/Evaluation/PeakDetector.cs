@@ -64,17 +64,22 @@ public static class PeakDetector
     /// towards the peak pixel (0.4 px of a possible 0.5 for a 5-pixel window on a sigma-3 blob);
     /// subtracting the ring's maximum makes the weights fall to zero inside the window, so the cut
     /// no longer biases it (under 0.09 px in that case, 0.02 px for sigma 1.5 in a 7-pixel window).
+    /// Near the map's edge the window shrinks to stay centred on the peak: a window clipped on one
+    /// side would pull the centroid away from the edge.
     /// </summary>
     internal static PointPx Centroid(ReadOnlySpan<float> plane, int height, int width, int row, int column, int half)
     {
-        int r0 = Math.Max(0, row - half), r1 = Math.Min(height - 1, row + half);
-        int c0 = Math.Max(0, column - half), c1 = Math.Min(width - 1, column + half);
+        int rowHalf = Math.Min(half, Math.Min(row, height - 1 - row));
+        int columnHalf = Math.Min(half, Math.Min(column, width - 1 - column));
+        int r0 = row - rowHalf, r1 = row + rowHalf, c0 = column - columnHalf, c1 = column + columnHalf;
+        // The ring is the window's outermost rows and columns; an axis squeezed to one pixel by the
+        // edge has none, and only the other axis is refined.
         float floor = float.NegativeInfinity;
         for (int r = r0; r <= r1; r++)
         {
             for (int c = c0; c <= c1; c++)
             {
-                bool ring = r == r0 || r == r1 || c == c0 || c == c1;
+                bool ring = (rowHalf > 0 && (r == r0 || r == r1)) || (columnHalf > 0 && (c == c0 || c == c1));
                 float v = plane[r * width + c];
                 if (ring && v > floor) floor = v;
             }
@@ -94,8 +99,7 @@ public static class PeakDetector
                 columnSum += weight * c;
             }
         }
-        // A peak on the ring itself (a window clipped at the map's edge, or a plateau) leaves no
-        // weight: keep the pixel centre rather than invent a position.
+        // A plateau reaching the ring leaves no weight: keep the pixel centre rather than invent a position.
         return sum > 0 ? new PointPx(rowSum / sum, columnSum / sum) : new PointPx(row, column);
     }
 }

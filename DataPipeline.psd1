@@ -18,6 +18,7 @@
         'Invoke-UNetTraining'
         'Export-TrainingHistory'
         'New-TrainingConfig'
+        'Measure-Localization'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -45,11 +45,11 @@ public sealed class LocalisationEvaluator
     public FrameEvaluation Add(Frame frame)
     {
         float[] prediction = frame.Prediction
-            ?? throw new ArgumentException($"Frame {frame} carries no prediction; run Invoke-UNetPrediction on it or attach one with WithPrediction.", nameof(frame));
+            ?? throw new ArgumentException($"Frame {frame} carries no prediction; run Invoke-UNetPrediction on it or attach one with WithPrediction.");
         if (_truth == TruthSource.Positions && frame.Positions is null)
-            throw new ArgumentException($"Frame {frame} has no known scatterer positions; take the truth from its label map instead (-Truth Label).", nameof(frame));
+            throw new ArgumentException($"Frame {frame} has no known scatterer positions; take the truth from its label map instead (-Truth Label).");
         if (_truth == TruthSource.Label && frame.Label is null)
-            throw new ArgumentException($"Frame {frame} has no label map to take the true positions from.", nameof(frame));
+            throw new ArgumentException($"Frame {frame} has no label map to take the true positions from.");
 
         var grid = new MapGrid(frame);
         // Detections at a higher threshold are a subset of those at a lower one (a pixel's being the
@@ -57,18 +57,21 @@ public sealed class LocalisationEvaluator
         // the whole sweep.
         double floor = Math.Min(_settings.Threshold, SweepThresholds[0]);
         var steps = new List<StepEvaluation>(frame.TimeSteps);
+        // Kept apart until the frame is done, so a frame that fails half-way leaves no counts behind.
+        var sweep = new LocalisationCounts[SweepThresholds.Count];
         for (int t = 0; t < frame.TimeSteps; t++)
         {
             var plane = new ReadOnlySpan<float>(prediction, t * grid.PlaneSize, grid.PlaneSize);
             var candidates = Detect(plane, grid, floor);
             var truths = TruthsAt(frame, grid, t);
             for (int k = 0; k < SweepThresholds.Count; k++)
-                _sweep[k] += Score(candidates, truths, SweepThresholds[k]);
+                sweep[k] += Score(candidates, truths, SweepThresholds[k]);
 
             var detections = candidates.Where(p => p.Value >= _settings.Threshold).ToList();
             var matches = PositionMatcher.Match(detections.ConvertAll(p => p.Position), truths, _settings.TolerancePx);
             steps.Add(new StepEvaluation(t, detections, truths, matches));
         }
+        for (int k = 0; k < sweep.Length; k++) _sweep[k] += sweep[k];
         if (frame.Label is not null) CountPixels(prediction, frame.Label);
 
         var evaluation = new FrameEvaluation(frame.Source, frame.Index, steps);

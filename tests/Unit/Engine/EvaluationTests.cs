@@ -100,6 +100,23 @@ public class EvaluationTests
     }
 
     [Fact]
+    public void AClusterTooLargeToMatchOptimallyIsRefusedAndTheFrameLeavesNoCounts()
+    {
+        // Every pixel of a 64x64 map is a detection (window 1) within reach of each of 1000 truths:
+        // 4.1 million candidate pairs in one cluster, over the cap.
+        const int side = 64;
+        var positions = Enumerable.Range(0, 1000).Select(i => new ScattererPosition(0, i, i % side, i / side, true)).ToList();
+        var prediction = Enumerable.Repeat(1f, side * side).ToArray();
+        var frame = new Frame(new float[side * side], [side, side], null, null, "dense", 0, positions).WithPrediction(prediction);
+        var evaluator = new LocalisationEvaluator(new EvaluationSettings { WindowPx = 1, TolerancePx = 1000, Refine = RefineMode.None });
+        var e = Assert.Throws<InvalidOperationException>(() => evaluator.Add(frame));
+        Assert.Contains("4096 detections and 1000 true positions", e.Message);
+        var result = evaluator.Result();
+        Assert.Equal(0, result.FrameCount);
+        Assert.All(result.Sweep, p => Assert.Equal(default, p.Counts));
+    }
+
+    [Fact]
     public void AssignmentSolverFindsTheBruteForceOptimum()
     {
         var random = new Random(5);

@@ -1,4 +1,7 @@
 namespace DataPipeline.Engine.Evaluation;
 
-/// <summary>A detected peak of one map plane: its position in that map's pixels and its value there.</summary>
+/// <summary>
+/// A detected peak and the map's value there. PeakDetector gives positions in the searched map's
+/// pixels; the evaluator's results hold them converted to data pixels.
+/// </summary>
 public readonly record struct MapPeak(PointPx Position, float Value);

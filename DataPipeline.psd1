@@ -21,6 +21,7 @@
         'Invoke-UNetPrediction'
         'Export-TrainingHistory'
         'New-TrainingConfig'
+        'Measure-Localization'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Evaluation;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Training;
 
@@ -209,6 +210,17 @@ public sealed class EvaluationSettings
 {
     [ConfigKey("threshold", "A pixel counts as a detection (and a label pixel as positive) at or above this value.", Min = 0, Max = 1)]
     public double Threshold { get; set; } = 0.5;
+
+    // Odd, so the window has a centre pixel; measured in the searched map's own pixels because the
+    // peak width a model learns is set by the label's resolution, not the data's.
+    [ConfigKey("window_px", "Side of the square window, in pixels of the map searched (label pixels, size_ratio per data pixel), within which a detection must be the largest value.", Min = 1, Max = 101, Odd = true)]
+    public int WindowPx { get; set; } = 5;
+
+    [ConfigKey("tolerance_px", "Largest distance, in data pixels, between a detection and a true position for the two to match.", Min = 0, Max = 1000)]
+    public double TolerancePx { get; set; } = 1.0;
+
+    [ConfigKey("refine", "Sub-pixel refinement of each detection: none keeps the pixel centre; centroid takes the intensity-weighted centroid of its window.")]
+    public RefineMode Refine { get; set; } = RefineMode.Centroid;
 }
 
 [ConfigSection("output", "Where runs write their files.")]

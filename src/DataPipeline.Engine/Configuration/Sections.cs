@@ -186,6 +186,9 @@ public sealed class TrainingSettings
     [ConfigKey("early_stopping_patience", "Stop after this many epochs without improvement of the monitored metric; 0 never stops early.", Min = 0)]
     public int EarlyStoppingPatience { get; set; }
 
+    [ConfigKey("localisation_every", "Score localisation (F1, RMSE in px against the true positions) on the validation split every this many epochs; 0 never.", Min = 0)]
+    public int LocalisationEvery { get; set; } = 1;
+
     [ConfigKey("gradient_clip_norm", "Clip the gradients' global L2 norm to this; 0 does not clip.", Min = 0)]
     public double GradientClipNorm { get; set; }
 

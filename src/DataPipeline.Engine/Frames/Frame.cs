@@ -63,9 +63,8 @@ public sealed class Frame
 
     public int[]? PredictionShape { get; private init; }
 
-    /// <summary>A copy of this labelled frame carrying a label-shaped <paramref name="prediction"/>.</summary>
-    public Frame WithPrediction(float[] prediction) =>
-        WithPrediction(prediction, LabelShape ?? throw new InvalidOperationException($"{this} has no label; give the prediction's shape."));
+    /// <summary>A copy of this frame carrying a <paramref name="prediction"/> shaped like its label (like its data when unlabelled).</summary>
+    public Frame WithPrediction(float[] prediction) => WithPrediction(prediction, LabelShape ?? Shape);
 
     /// <summary>A copy of this frame carrying <paramref name="prediction"/> of <paramref name="shape"/>.</summary>
     public Frame WithPrediction(float[] prediction, int[] shape)

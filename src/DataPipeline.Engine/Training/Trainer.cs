@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Evaluation;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Runtime;
 using TorchSharp;
@@ -169,7 +170,7 @@ public sealed class Trainer
             OptimizerFactory.SetLearningRate(c.Optimizer, rate);
 
             var (training, skipped) = TrainEpoch(c, prefetcher, epoch);
-            var validation = ValidateEpoch(c, prefetcher, epoch);
+            var (validation, localisation) = ValidateEpoch(c, prefetcher, epoch);
             var record = new EpochRecord
             {
                 Epoch = epoch,
@@ -184,6 +185,8 @@ public sealed class Trainer
                 ValDice = validation.IsEmpty ? double.NaN : validation.Dice,
                 ValPrecision = validation.IsEmpty ? double.NaN : validation.Precision,
                 ValRecall = validation.IsEmpty ? double.NaN : validation.Recall,
+                ValF1 = localisation?.F1 ?? double.NaN,
+                ValRmsePx = localisation?.RmsePx ?? double.NaN,
                 Seconds = clock.Elapsed.TotalSeconds,
                 DataWaitSeconds = (prefetcher.WaitTime - waitedBefore).TotalSeconds,
                 SkippedSteps = skipped,
@@ -263,11 +266,16 @@ public sealed class Trainer
         return (metrics, skipped);
     }
 
-    private EpochMetrics ValidateEpoch(RunContext c, BatchPrefetcher prefetcher, int epoch)
+    private (EpochMetrics Metrics, LocalisationScore? Localisation) ValidateEpoch(RunContext c, BatchPrefetcher prefetcher, int epoch)
     {
         var metrics = new EpochMetrics();
-        if (c.Generator.ValidationCount == 0) return metrics;
+        if (c.Generator.ValidationCount == 0) return (metrics, null);
         bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
+        int every = _config.Training.LocalisationEvery;
+        // Localisation needs the true positions, which simulated frames carry and imported ones may not.
+        var localisation = every > 0 && epoch % every == 0 && c.Generator.Frames.All(f => f.Positions is not null)
+            ? new LocalisationEvaluator(_config.Evaluation)
+            : null;
         int batches = c.Generator.ValidationBatchesPerEpoch, done = 0;
         c.Model.eval();
         using var noGrad = no_grad();
@@ -278,10 +286,20 @@ public sealed class Trainer
             var (input, target) = ToTensors(batch, c.Device);
             var output = c.Model.call(input);
             double lossValue = ComputeLoss(output, target, probabilities, epoch, ++done).item<float>();
-            metrics.Add(lossValue, probabilities ? output : output.sigmoid(), target, _config.Evaluation.Threshold);
+            var probability = probabilities ? output : output.sigmoid();
+            metrics.Add(lossValue, probability, target, _config.Evaluation.Threshold);
+            if (localisation is not null) Localise(localisation, c.Generator, batch, probability);
             c.Progress?.Invoke(new TrainingProgress(epoch, _config.Training.Epochs, done, batches, "validation", metrics.Loss));
         }
-        return metrics;
+        return (metrics, localisation?.Result());
+    }
+
+    private static void Localise(LocalisationEvaluator evaluator, BatchGenerator generator, Batch batch, Tensor probability)
+    {
+        var maps = probability.cpu().data<float>().ToArray();
+        int perFrame = maps.Length / batch.Count;
+        for (int i = 0; i < batch.Count; i++)
+            evaluator.Add(generator.Frames[batch.Indices[i]].WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray()));
     }
 
     /// <summary>

@@ -19,6 +19,7 @@
         'Import-UNetModel'
         'Invoke-UNetTraining'
         'Invoke-UNetPrediction'
+        'Invoke-TrainingSweep'
         'Export-TrainingHistory'
         'New-TrainingConfig'
         'Measure-Localization'

@@ -42,7 +42,28 @@ public static class ConfigLoader
     }
 
     /// <summary>Parses TOML text; <paramref name="sourceName"/> is used in error messages.</summary>
-    public static PipelineConfig Parse(string text, string sourceName)
+    public static PipelineConfig Parse(string text, string sourceName) => Parse(text, sourceName, new PipelineConfig { SourcePath = sourceName });
+
+    /// <summary>A deep copy of <paramref name="config"/>, made through its TOML form.</summary>
+    public static PipelineConfig Clone(PipelineConfig config) =>
+        Parse(ConfigTemplate.Write(config), config.SourcePath ?? "(settings)", new PipelineConfig { SourcePath = config.SourcePath });
+
+    /// <summary>
+    /// Sets one "section.key" of <paramref name="config"/> to <paramref name="value"/> with the same
+    /// type and range checks as a file (a sweep's parameters, for instance).
+    /// </summary>
+    public static void Set(PipelineConfig config, string key, object value)
+    {
+        int dot = key.IndexOf('.');
+        if (dot <= 0 || dot == key.Length - 1)
+            throw new ConfigException($"'{key}' is not a section.key name such as training.learning_rate", null, key: key);
+        string literal = value is Array array
+            ? "[" + string.Join(", ", array.Cast<object>().Select(ConfigTemplate.Format)) + "]"
+            : ConfigTemplate.Format(value);
+        Parse($"[{key[..dot]}]\n{key[(dot + 1)..]} = {literal}\n", $"parameter {key}", config);
+    }
+
+    private static PipelineConfig Parse(string text, string sourceName, PipelineConfig config)
     {
         var document = SyntaxParser.Parse(text, sourceName, true);
         if (document.HasErrors)
@@ -51,7 +72,6 @@ public static class ConfigLoader
             throw new ConfigException($"not valid TOML: {first.Message}", sourceName, first.Span.Start.Line + 1);
         }
 
-        var config = new PipelineConfig { SourcePath = sourceName };
         var instances = Schema.Zip(config.Sections()).ToDictionary(p => p.First.Name, p => (p.First, Instance: p.Second));
 
         foreach (var stray in document.KeyValues)

@@ -29,7 +29,6 @@ public static class TorchRuntime
             try
             {
                 TuneAllocator();
-                CapOneDnnIsa();
                 InitializeDeviceType(DeviceType.CPU);
                 _loaded = true;
             }
@@ -108,34 +107,85 @@ public static class TorchRuntime
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int SetEnv(string name, string value, int overwrite);
 
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
+
+    private static bool _isaDecided, _disabledAfterNonFinite;
+
+    /// <summary>True when this process capped oneDNN at AVX2 (see <see cref="PrepareConvolutions"/>).</summary>
+    public static bool OneDnnIsaCapped { get; private set; }
+
+    /// <summary>True while libtorch runs its native convolutions instead of oneDNN's.</summary>
+    public static bool OneDnnDisabled { get; private set; }
+
     /// <summary>
-    /// On this project's AVX-512 machines (AMD EPYC, Zen 5), libtorch 2.10's oneDNN AVX-512 kernels
-    /// return NaN or garbage gradients from BatchNorm and convolution backward passes in about half
-    /// of the multi-threaded runs (19 of 30 small U-Net backward passes at 2 threads, 0 of 30 with
-    /// ONEDNN_MAX_CPU_ISA=AVX2). Capping oneDNN at AVX2 removes the fault. A user who sets
-    /// ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) keeps their choice.
+    /// Picks convolution kernels that are correct for a network whose narrowest layer has
+    /// <paramref name="channels"/> channels (1-channel input and output layers aside). Call before
+    /// the network's first forward pass.
+    ///
+    /// Why: libtorch 2.10's oneDNN stores activations in blocks of 16 channels on AVX-512 CPUs (8 on
+    /// AVX2) and leaves the padding of a narrower layer uninitialised; stale NaNs there turn into NaN
+    /// gradients. Measured here (AMD EPYC, AVX-512, 2 threads, small U-Nets): 7 of 20 backward passes
+    /// NaN with 8 filters, 0 of 20 with 16 (2-D and 3-D), 0 of 30 with 8 filters once oneDNN is capped
+    /// at AVX2. So: widths that fill the ISA's blocks keep oneDNN at full speed; otherwise oneDNN is
+    /// capped at AVX2 if it has not started yet, and switched off for the network if blocks of 8 do not
+    /// fit either. A user who sets ONEDNN_MAX_CPU_ISA keeps their choice of ISA.
     /// </summary>
-    private static void CapOneDnnIsa()
+    public static void PrepareConvolutions(int channels)
     {
-        if (!OperatingSystem.IsLinux()) return;
-        if (Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is not null ||
-            Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is not null) return;
-        if (!CpuHasAvx512()) return;
-        try
+        EnsureLoaded();
+        if (!OperatingSystem.IsLinux() || !CpuHasAvx512()) return;
+        bool userChoseIsa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is not null ||
+                            Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is not null;
+        lock (Gate)
         {
-            // oneDNN reads the native environment, which Environment.SetEnvironmentVariable does not change on Unix.
-            SetEnv("ONEDNN_MAX_CPU_ISA", "AVX2", 0);
-            Environment.SetEnvironmentVariable("ONEDNN_MAX_CPU_ISA", "AVX2");
-            OneDnnIsaCapped = true;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            // Not glibc: leave oneDNN as it is.
+            if (!_isaDecided && !userChoseIsa && channels % 16 != 0)
+            {
+                // oneDNN reads the native environment once, at its first use; .NET's own copy is not enough on Unix.
+                SetEnv("ONEDNN_MAX_CPU_ISA", "AVX2", 0);
+                Environment.SetEnvironmentVariable("ONEDNN_MAX_CPU_ISA", "AVX2");
+                OneDnnIsaCapped = true;
+            }
+            _isaDecided = true;
+            bool blocksFit = channels % 16 == 0 || (OneDnnIsaCapped && channels % 8 == 0);
+            SetOneDnn(blocksFit && !_disabledAfterNonFinite);
         }
     }
 
-    /// <summary>True when this process capped oneDNN at AVX2 (see <see cref="CapOneDnnIsa"/>).</summary>
-    public static bool OneDnnIsaCapped { get; private set; }
+    /// <summary>
+    /// Switches libtorch from oneDNN to its native convolutions for the rest of the process: after a
+    /// forward pass over NaN values, oneDNN's stale padding holds NaNs too (see
+    /// <see cref="PrepareConvolutions"/>), and every later network would inherit them.
+    /// </summary>
+    public static void DisableOneDnnAfterNonFinite()
+    {
+        lock (Gate)
+        {
+            _disabledAfterNonFinite = true;
+            SetOneDnn(false);
+        }
+    }
+
+    /// <summary>
+    /// TorchSharp has no switch for oneDNN, so at::globalContext().setUserEnabledMkldnn is called
+    /// directly (Itanium C++ names: the Linux and macOS builds of libtorch).
+    /// </summary>
+    private static void SetOneDnn(bool enabled)
+    {
+        if (OneDnnDisabled == !enabled) return;
+        try
+        {
+            SetUserEnabledMkldnn(GlobalContext(), enabled);
+            OneDnnDisabled = !enabled;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A libtorch without these symbols: oneDNN stays as it is.
+        }
+    }
 
     private static bool CpuHasAvx512()
     {
@@ -147,40 +197,6 @@ public static class TorchRuntime
         {
             return false;
         }
-    }
-
-    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
-    private static extern IntPtr GlobalContext();
-
-    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
-    private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
-
-    /// <summary>True once <see cref="DisableOneDnn"/> has switched libtorch to its own convolutions.</summary>
-    public static bool OneDnnDisabled { get; private set; }
-
-    /// <summary>
-    /// Switches libtorch from oneDNN to its native convolutions for the rest of the process. After
-    /// one forward pass over NaN input, libtorch 2.10's oneDNN convolution backward returned NaN
-    /// input gradients on later, clean steps of narrow layers (4-8 channels), in fresh models too:
-    /// the fault outlives the step, so a run that skips a bad step must stop using oneDNN. TorchSharp
-    /// has no switch for this, so at::globalContext().setUserEnabledMkldnn(false) is called directly
-    /// (Itanium C++ names: Linux and macOS builds of libtorch). Returns false where that is impossible.
-    /// </summary>
-    public static bool DisableOneDnn()
-    {
-        EnsureLoaded();
-        if (OneDnnDisabled) return true;
-        if (OperatingSystem.IsWindows()) return false;
-        try
-        {
-            SetUserEnabledMkldnn(GlobalContext(), false);
-            OneDnnDisabled = true;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-        return true;
     }
 
     /// <summary>Sets libtorch's intra-op threads; 0 means one per core.</summary>

@@ -246,8 +246,11 @@ public sealed class Trainer
             {
                 if (lastGood is null) throw new NonFiniteLossException(problem);
                 lastGood.Restore();
-                if (!TorchRuntime.OneDnnDisabled && TorchRuntime.DisableOneDnn())
-                    c.Log.Line("oneDNN convolutions switched off for the rest of this process: after a non-finite step they return NaN gradients (see TorchRuntime.DisableOneDnn).");
+                if (!TorchRuntime.OneDnnDisabled)
+                {
+                    TorchRuntime.DisableOneDnnAfterNonFinite();
+                    c.Log.Line("oneDNN convolutions switched off for the rest of this process: after a non-finite step their stale padding returns NaN gradients (see TorchRuntime.PrepareConvolutions).");
+                }
                 c.Optimizer.zero_grad();
                 skipped++;
                 c.Log.Line("skipped: " + problem);

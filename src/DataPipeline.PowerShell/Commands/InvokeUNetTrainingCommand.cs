@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using System.Management.Automation;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
@@ -22,7 +20,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     private const string GeneratorSet = "Generator", FrameSet = "Frame";
     private readonly List<Frame> _frames = [];
     private BatchGenerator? _generator;
-    private CancellationTokenSource? _stop;
+    private TrainingSession? _session;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = GeneratorSet, Position = 0)]
     public BatchGenerator Generator { get; set; } = null!;
@@ -114,35 +112,12 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
 
         var trainer = new Trainer(config);
         var start = new TrainingStart(resume, InitialWeights is not null ? ResolvePath(InitialWeights) : Model?.CheckpointPath);
-        var events = new BlockingCollection<TrainingProgress>();
-        _stop = new CancellationTokenSource();
-        var token = _stop.Token;
-        var work = Task.Run(() =>
-        {
-            try { return trainer.Run(generator, output, events.Add, token, start); }
-            finally { events.CompleteAdding(); }
-        });
-
-        var progress = new ProgressView(this, config.Training.Epochs);
-        using (var interrupt = new ConsoleInterrupt())
-        {
-            while (!events.IsCompleted)
-            {
-                if (events.TryTake(out var report, 100))
-                    progress.Show(report);
-                if (!token.IsCancellationRequested && interrupt.Requested())
-                {
-                    WriteWarning("Ctrl+C: stopping after the current step...");
-                    _stop.Cancel();
-                }
-            }
-        }
-        progress.Complete();
-
+        _session = new TrainingSession(this);
+        var session = _session;
         TrainingRun run;
         try
         {
-            run = work.GetAwaiter().GetResult();
+            run = session.Run(config.Training.Epochs, "Training U-Net", (report, token) => trainer.Run(generator, output, report, token, start));
         }
         catch (ArgumentException e)
         {
@@ -166,7 +141,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         WriteObject(run);
     }
 
-    protected override void StopProcessing() => _stop?.Cancel();
+    protected override void StopProcessing() => _session?.Stop();
 
     private PipelineConfig LoadCheckpointConfig(string path)
     {
@@ -179,47 +154,6 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
             ThrowTerminatingError(new ErrorRecord(e, "InvalidCheckpoint",
                 File.Exists(path) ? ErrorCategory.InvalidData : ErrorCategory.ObjectNotFound, path));
             throw; // not reached
-        }
-    }
-
-    /// <summary>Two progress bars: epochs, and batches within the epoch.</summary>
-    private sealed class ProgressView(Cmdlet cmdlet, int epochs)
-    {
-        private readonly ProgressRecord _epoch = new(1, "Training U-Net", "starting");
-        private readonly ProgressRecord _batch = new(2, "Batches", "starting") { ParentActivityId = 1 };
-
-        public void Show(TrainingProgress p)
-        {
-            if (p.Warning is not null)
-            {
-                cmdlet.WriteWarning(p.Warning);
-                return;
-            }
-            if (p.CompletedEpoch is { } done)
-            {
-                cmdlet.WriteVerbose(string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {done.Epoch}/{epochs}: loss {done.Loss:G5}, val_loss {done.ValLoss:G5}, dice {done.Dice:G4}, {done.Seconds:F1} s (data wait {done.DataWaitSeconds:F2} s)"));
-                _epoch.PercentComplete = 100 * p.Epoch / epochs;
-                _epoch.StatusDescription = string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {p.Epoch} of {epochs} done, loss {done.Loss:G4}, val_loss {done.ValLoss:G4}");
-                cmdlet.WriteProgress(_epoch);
-                return;
-            }
-            _epoch.PercentComplete = 100 * (p.Epoch - 1) / epochs;
-            _epoch.StatusDescription = $"epoch {p.Epoch} of {epochs}";
-            cmdlet.WriteProgress(_epoch);
-            _batch.Activity = p.Phase == "validation" ? "Validation batches" : "Training batches";
-            _batch.PercentComplete = p.Batches == 0 ? 0 : 100 * p.Batch / p.Batches;
-            _batch.StatusDescription = string.Create(CultureInfo.InvariantCulture, $"batch {p.Batch} of {p.Batches}, loss {p.RunningLoss:G4}");
-            cmdlet.WriteProgress(_batch);
-        }
-
-        public void Complete()
-        {
-            _batch.RecordType = ProgressRecordType.Completed;
-            cmdlet.WriteProgress(_batch);
-            _epoch.RecordType = ProgressRecordType.Completed;
-            cmdlet.WriteProgress(_epoch);
         }
     }
 }

@@ -96,8 +96,8 @@ public class UNetTests
     public void ForwardAndBackwardGiveTheDefinedOutputShape(string bench, string overrides, long[] input, long[] output)
     {
         var settings = Model(bench, overrides);
-        // Two threads: oneDNN's AVX-512 backward kernels gave NaN gradients here at 2 threads until
-        // TorchRuntime capped its ISA (see TorchRuntime.CapOneDnnIsa); this test guards that fix.
+        // Two threads, and widths of 8 and 16: oneDNN's uninitialised channel padding gave NaN
+        // gradients here until TorchRuntime.PrepareConvolutions; this test guards that fix.
         TorchRuntime.SetThreads(2);
         manual_seed(1);
         using var model = new UNet(settings, settings.SizeRatio);

@@ -1,0 +1,67 @@
+using DataPipeline.Engine.Configuration;
+
+namespace DataPipeline.Engine.Training;
+
+/// <summary>One point of a sweep: the values it set, and the run they gave.</summary>
+public sealed class SweepRun
+{
+    internal SweepRun(int number, int of, IReadOnlyDictionary<string, object> parameters, TrainingRun run)
+    {
+        Number = number;
+        Of = of;
+        Parameters = parameters;
+        Run = run;
+    }
+
+    /// <summary>1-based position in the sweep, and the sweep's size.</summary>
+    public int Number { get; }
+    public int Of { get; }
+    public IReadOnlyDictionary<string, object> Parameters { get; }
+    public TrainingRun Run { get; }
+    public string Monitor => Run.Monitor;
+    public double BestValue => Run.BestValue;
+    public int BestEpoch => Run.BestEpoch;
+    public TrainingStatus Status => Run.Status;
+
+    /// <summary>"training.learning_rate=0.001, model.filters=16".</summary>
+    public string Description => string.Join(", ", Parameters.Select(p => $"{p.Key}={ConfigTemplate.Format(p.Value)}"));
+}
+
+/// <summary>
+/// Every combination of the values given for some configuration keys, each applied to a copy of
+/// the base configuration through the same checks as a file (the original's sweep silently ignored
+/// the keys it was given). All combinations are built and checked before any training starts.
+/// </summary>
+public sealed class TrainingSweep
+{
+    public TrainingSweep(PipelineConfig baseConfig, IEnumerable<KeyValuePair<string, IReadOnlyList<object>>> parameters)
+    {
+        var axes = parameters.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        if (axes.Count == 0) throw new ArgumentException("A sweep needs at least one section.key with values.");
+        foreach (var (key, values) in axes)
+            if (values.Count == 0) throw new ArgumentException($"The sweep gives no value for {key}.");
+
+        var points = new List<(IReadOnlyDictionary<string, object>, PipelineConfig)>();
+        foreach (var combination in Product(axes))
+        {
+            var config = ConfigLoader.Clone(baseConfig);
+            foreach (var (key, value) in combination) ConfigLoader.Set(config, key, value);
+            points.Add((combination, config));
+        }
+        Points = points;
+    }
+
+    /// <summary>Each combination with its full configuration, in a fixed order (keys sorted, values as given).</summary>
+    public IReadOnlyList<(IReadOnlyDictionary<string, object> Parameters, PipelineConfig Config)> Points { get; }
+
+    private static IEnumerable<IReadOnlyDictionary<string, object>> Product(IReadOnlyList<KeyValuePair<string, IReadOnlyList<object>>> axes)
+    {
+        IEnumerable<List<KeyValuePair<string, object>>> combinations = [[]];
+        foreach (var (key, values) in axes)
+            combinations = combinations.SelectMany(c => values.Select(v => new List<KeyValuePair<string, object>>(c) { new(key, v) }));
+        return combinations.Select(c => (IReadOnlyDictionary<string, object>)c.ToDictionary(p => p.Key, p => p.Value));
+    }
+
+    /// <summary>Wraps the run of point <paramref name="index"/> (0-based).</summary>
+    public SweepRun Result(int index, TrainingRun run) => new(index + 1, Points.Count, Points[index].Parameters, run);
+}

@@ -1,0 +1,102 @@
+using System.Collections;
+using System.Management.Automation;
+using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Training;
+
+namespace DataPipeline.PowerShell.Commands;
+
+/// <summary>
+/// Trains one U-Net per combination of the given configuration values on the frames from the
+/// pipeline, and emits a SweepRun (parameters, best monitored value, the TrainingRun) for each.
+/// Every combination is checked before the first one trains. Runs are sequential: one process
+/// shares one libtorch thread pool, so parallel runs on one device would only slow each other.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "TrainingSweep")]
+[OutputType(typeof(SweepRun))]
+public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
+{
+    private readonly List<Frame> _frames = [];
+    private TrainingSession? _session;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Frame[] InputObject { get; set; } = [];
+
+    /// <summary>The base configuration that every combination starts from.</summary>
+    [Parameter(Position = 0)]
+    public string? Config { get; set; }
+
+    /// <summary>@{ 'training.learning_rate' = 1e-3, 3e-4; 'model.filters' = 16, 32 }</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    public Hashtable Parameter { get; set; } = [];
+
+    /// <summary>Folder under which each run's checkpoints go.</summary>
+    [Parameter]
+    public string? OutputDirectory { get; set; }
+
+    protected override void ProcessRecord() => _frames.AddRange(InputObject);
+
+    protected override void EndProcessing()
+    {
+        var baseConfig = LoadConfig(Config);
+        TrainingSweep sweep;
+        try
+        {
+            var axes = Parameter.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, IReadOnlyList<object>>(
+                e.Key.ToString()!, ValuesOf(e.Value)));
+            sweep = new TrainingSweep(baseConfig, axes);
+        }
+        catch (ConfigException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidSweepParameter", ErrorCategory.InvalidArgument, e.Key));
+            return;
+        }
+        catch (ArgumentException e)
+        {
+            ThrowArgumentError(e, "InvalidSweepParameter", Parameter);
+            return;
+        }
+        if (_frames.Count == 0)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No frames came down the pipeline."), "NoInput", ErrorCategory.InvalidArgument, null));
+        EnsureTorch();
+        WriteVerbose($"Sweep of {sweep.Points.Count} run(s) over {string.Join(", ", Parameter.Keys.Cast<object>())}.");
+
+        _session = new TrainingSession(this);
+        for (int i = 0; i < sweep.Points.Count && !_session.StopRequested; i++)
+        {
+            var (parameters, config) = sweep.Points[i];
+            string output = ResolvePath(OutputDirectory ?? config.Output.Directory);
+            TrainingRun run;
+            try
+            {
+                var generator = new BatchGenerator(_frames, config.Batch);
+                var trainer = new Trainer(config);
+                string label = $"Sweep {i + 1} of {sweep.Points.Count}: " + string.Join(", ", parameters.Select(p => $"{p.Key}={p.Value}"));
+                run = _session.Run(config.Training.Epochs, label, (report, token) => trainer.Run(generator, output, report, token));
+            }
+            catch (ArgumentException e)
+            {
+                WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidArgument, parameters));
+                continue;
+            }
+            var result = sweep.Result(i, run);
+            if (run.Status == TrainingStatus.Failed)
+                WriteError(new ErrorRecord(new InvalidOperationException(run.Message), "TrainingFailed", ErrorCategory.InvalidResult, result));
+            WriteObject(result);
+        }
+    }
+
+    protected override void StopProcessing() => _session?.Stop();
+
+    /// <summary>A hashtable value is one value or a list of them (1e-3, 3e-4).</summary>
+    private static IReadOnlyList<object> ValuesOf(object? value) => value switch
+    {
+        null => [],
+        string s => [s],
+        IEnumerable list => list.Cast<object>().Select(Unwrap).ToList(),
+        _ => [Unwrap(value)],
+    };
+
+    private static object Unwrap(object value) => value is PSObject ps ? ps.BaseObject : value;
+}

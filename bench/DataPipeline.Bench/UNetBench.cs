@@ -51,10 +51,7 @@ internal static class UNetBench
 
         // 2. Inputs and targets, made once and kept in memory so that only model compute is timed.
         using var x = rand(xShape);
-        Tensor target;
-        using (NewDisposeScope())
-            target = rand(yShape).lt(TargetOnesFraction).to(ScalarType.Float32).MoveToOuterDisposeScope();
-        using var targetLifetime = target;
+        using var target = Targets(yShape);
 
         bool probabilities = m.OutputActivation == OutputActivation.Sigmoid;
         using var optimizer = CreateOptimizer(model, training);
@@ -156,6 +153,13 @@ internal static class UNetBench
         if (config.Model.Dims == 2) return ([n, 1, h, w], [n, 1, h * r, w * r]);
         long t = config.Bench.Frames;
         return ([n, 1, t, h, w], [n, 1, t, h * r, w * r]);
+    }
+
+    /// <summary>1 where a uniform draw is below 0.01, else 0 (about 1% ones), as float32.</summary>
+    private static Tensor Targets(long[] shape)
+    {
+        using var scope = NewDisposeScope();
+        return rand(shape).lt(TargetOnesFraction).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>UNET.md's optimizers, built as the engine's Trainer builds them.</summary>

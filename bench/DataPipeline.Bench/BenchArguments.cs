@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace DataPipeline.Bench;
+
+/// <summary>Thrown for a command line that cannot be run; Program prints it with the usage.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// The U-Net modes' command line, mirroring shared/bench/peer_unet.py's argparse: a config file,
+/// --steps (default 20), --warmup (default 3), --mode train|infer and --threads (overrides
+/// [training] threads). Both "--steps 5" and "--steps=5" are accepted, as argparse does.
+/// </summary>
+internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, int Warmup, int? Threads)
+{
+    public const int DefaultSteps = 20;
+    public const int DefaultWarmup = 3;
+
+    /// <param name="command">"train" or "infer" when the command named the mode; null for the peer's own
+    /// form (config first, mode from --mode, default train).</param>
+    /// <param name="args">The arguments after the command word.</param>
+    public static UNetArguments Parse(string? command, IReadOnlyList<string> args)
+    {
+        string? config = null, mode = null;
+        int steps = DefaultSteps, warmup = DefaultWarmup;
+        int? threads = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            {
+                if (config is not null) throw new UsageException($"unexpected argument '{arg}': only one config file is taken");
+                config = arg;
+                continue;
+            }
+            string name = arg, value;
+            int eq = arg.IndexOf('=');
+            if (eq > 0)
+            {
+                name = arg[..eq];
+                value = arg[(eq + 1)..];
+            }
+            else if (name is "--steps" or "--warmup" or "--threads" or "--mode")
+            {
+                if (i + 1 >= args.Count) throw new UsageException($"{name} needs a value");
+                value = args[++i];
+            }
+            else
+            {
+                value = "";
+            }
+            switch (name)
+            {
+                case "--steps": steps = ParseInt(name, value); break;
+                case "--warmup": warmup = ParseInt(name, value); break;
+                case "--threads": threads = ParseInt(name, value); break;
+                case "--mode":
+                    if (value is not ("train" or "infer")) throw new UsageException($"--mode must be train or infer, not '{value}'");
+                    mode = value;
+                    break;
+                case "--check-formula":
+                    throw new UsageException(
+                        "--check-formula is not implemented in this version; every train/infer run checks the " +
+                        "parameter count against the UNET.md formula before it times anything");
+                default:
+                    throw new UsageException($"unknown option '{arg}'");
+            }
+        }
+        if (command is not null && mode is not null && mode != command)
+            throw new UsageException($"'{command}' contradicts --mode {mode}");
+        if (config is null) throw new UsageException("a config file is required");
+        if (steps < 1 || warmup < 0) throw new UsageException("--steps must be >= 1 and --warmup >= 0");
+        if (threads is < 1) throw new UsageException("--threads must be >= 1");
+        return new UNetArguments(command ?? mode ?? "train", config, steps, warmup, threads);
+    }
+
+    private static int ParseInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
+            ? n
+            : throw new UsageException($"{name} needs an integer, not '{value}'");
+}

@@ -1,0 +1,51 @@
+using DataPipeline.Bench;
+using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Runtime;
+
+// DataPipeline's benchmark program (DESIGN.md §6): one mode per peer in ../shared/bench, with the
+// peer's arguments and, as the last stdout line, one JSON object with the peer's keys.
+const string Usage = """
+    usage:
+      DataPipeline.Bench train <config.toml> [--steps N] [--warmup N] [--threads N]   ~ peer_unet.py
+      DataPipeline.Bench infer <config.toml> [--steps N] [--warmup N] [--threads N]   ~ peer_unet.py --mode infer
+      DataPipeline.Bench <config.toml> [--mode train|infer] [--steps N] [--warmup N] [--threads N]
+                                                            (peer_unet.py's own command line)
+    defaults: --steps 20, --warmup 3, --threads from [training] threads.
+    batches and mat (~ peer_batches.py, peer_loadmat.py) are not implemented in this version.
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    switch (args[0])
+    {
+        case "train" or "infer":
+            return UNetBench.Run(UNetArguments.Parse(args[0], args[1..]));
+        case "batches" or "mat":
+            throw new UsageException($"mode '{args[0]}' is not implemented in this version");
+        default:
+            // No mode word: the peer's form, config first and --mode choosing train or infer.
+            return UNetBench.Run(UNetArguments.Parse(null, args));
+    }
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"DataPipeline.Bench: {e.Message}");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"DataPipeline.Bench: {e.Message}");
+    return 2;
+}
+catch (TorchUnavailableException e)
+{
+    Console.Error.WriteLine($"DataPipeline.Bench: {e.Message}");
+    return 1;
+}

@@ -1,6 +1,8 @@
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Simulation;
+using System.Diagnostics;
+using System.Text.Json;
 using Xunit;
 
 namespace DataPipeline.Tests.Engine;
@@ -121,5 +123,42 @@ public sealed class FrameStoreTests : IDisposable
         Assert.Throws<FileNotFoundException>(() => FrameStoreReader.Open(Path.Combine(_dir, "missing.h5")));
         using var empty = FrameStoreWriter.Create(Path.Combine(_dir, "empty.h5"));
         Assert.Throws<FrameStoreException>(() => empty.Commit());
+    }
+
+    [Fact]
+    public async Task H5pyReadsTheStoreAndAgreesOnItsContentHash()
+    {
+        var frames = Simulate(0, 70, frames: 2);
+        string path = Write(Path.Combine(_dir, "py.h5"), frames);
+        var start = new ProcessStartInfo("/usr/bin/python3")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(SharedPaths.RepositoryRoot, "tools", "frame_store_check.py"));
+        start.ArgumentList.Add(path);
+        using var python = Process.Start(start)!;
+        var stderr = python.StandardError.ReadToEndAsync();
+        string stdout = await python.StandardOutput.ReadToEndAsync();
+        await python.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        Assert.True(python.ExitCode == 0, $"frame_store_check.py failed ({python.ExitCode}); run tools/install-prerequisites.sh for python3-h5py.\n{stdout}\n{await stderr}");
+
+        using var summary = JsonDocument.Parse(stdout);
+        var root = summary.RootElement;
+        using var reader = FrameStoreReader.Open(path);
+        Assert.Equal(reader.Manifest.ContentHash, root.GetProperty("content_hash").GetString());
+        Assert.Equal([70, 2, 16, 16], root.GetProperty("data_shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal([70, 2, 32, 32], root.GetProperty("label_shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal("gzip", root.GetProperty("compression").GetString());
+        Assert.Equal(frames[0].Data.Sum(v => (double)v), root.GetProperty("first_data_sum").GetDouble(), 6);
+        Assert.Equal(frames[^1].Label!.Max(), root.GetProperty("last_label_max").GetDouble(), 6);
+        Assert.Equal(["synthetic(seed=5)"], root.GetProperty("sources").EnumerateArray().Select(e => e.GetString()));
+        var firstPositions = root.GetProperty("first_positions").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToList();
+        Assert.Equal(frames[0].Positions!.Count, firstPositions.Count);
+        for (int i = 0; i < firstPositions.Count; i++)
+        {
+            var p = frames[0].Positions![i];
+            Assert.Equal([p.TimeStep, p.Scatterer, p.Row, p.Column, p.InData ? 1 : 0], firstPositions[i]);
+        }
     }
 }

@@ -18,6 +18,9 @@
         'Invoke-UNetTraining'
         'Export-TrainingHistory'
         'New-TrainingConfig'
+        'Export-FrameDataset'
+        'Import-FrameDataset'
+        'Export-FramePreview'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

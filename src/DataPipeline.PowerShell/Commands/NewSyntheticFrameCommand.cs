@@ -110,15 +110,23 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
 
         var progress = new ProgressRecord(1, "Simulating frames", "starting");
         int done = 0;
-        foreach (var frame in simulator.Generate(StartIndex, settings.Count, ThrottleLimit, _stop.Token))
+        try
         {
-            WriteObject(frame);
-            if (++done % 64 == 0 && settings.Count > 256)
+            foreach (var frame in simulator.Generate(StartIndex, settings.Count, ThrottleLimit, _stop.Token))
             {
-                progress.StatusDescription = $"{done} of {settings.Count}";
-                progress.PercentComplete = (int)(100L * done / settings.Count);
-                WriteProgress(progress);
+                WriteObject(frame);
+                if (++done % 64 == 0 && settings.Count > 256)
+                {
+                    progress.StatusDescription = $"{done} of {settings.Count}";
+                    progress.PercentComplete = (int)(100L * done / settings.Count);
+                    WriteProgress(progress);
+                }
             }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The user stopped the pipeline: end quietly, as any stopped cmdlet does.
+            throw new PipelineStoppedException();
         }
         if (settings.Count > 256)
         {
@@ -127,7 +135,7 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
         }
     }
 
-    // Ctrl+C or a downstream Select -First: stop the parallel generation of the current chunk too.
+    // Ctrl+C or a downstream Select-Object -First: stop the parallel generation of the current chunk too.
     protected override void StopProcessing() => _stop.Cancel();
 
     public void Dispose() => _stop.Dispose();

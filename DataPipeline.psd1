@@ -15,12 +15,16 @@
         'New-SyntheticFrame'
         'New-BatchGenerator'
         'Get-Batch'
+        'New-UNetModel'
+        'Import-UNetModel'
         'Invoke-UNetTraining'
+        'Invoke-UNetPrediction'
         'Export-TrainingHistory'
         'New-TrainingConfig'
         'Export-FrameDataset'
         'Import-FrameDataset'
         'Export-FramePreview'
+        'Measure-Localization'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -32,7 +32,7 @@ Describe 'Training a U-Net' {
     It 'writes history files and plots with Export-TrainingHistory' {
         $out = [System.IO.Path]::Combine($TestDrive, 'history')
         $files = $run | Export-TrainingHistory -Path $out -PassThru
-        $files | Should -HaveCount 8
+        $files | Should -HaveCount 10
         $csv = [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($out, 'history.csv'))
         $csv | Should -HaveCount 4
         $csv[0] | Should -BeLike 'epoch,loss,val_loss,*'

@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Evaluation;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Simulation;
 using DataPipeline.Engine.Training;
@@ -152,13 +153,59 @@ public sealed class TrainingSettings
     [ConfigKey("optimizer", "Optimizer.")]
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
 
-    [ConfigKey("learning_rate", "Learning rate.", Min = 0)]
+    [ConfigKey("learning_rate", "Initial learning rate.", Min = 0)]
     public double LearningRate { get; set; } = 1e-3;
+
+    [ConfigKey("weight_decay", "L2 weight decay (decoupled for adamw).", Min = 0)]
+    public double WeightDecay { get; set; }
+
+    [ConfigKey("momentum", "Momentum of sgd and rmsprop.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double Momentum { get; set; } = 0.9;
 
     [ConfigKey("loss", "Loss between prediction and label.")]
     public LossKind Loss { get; set; } = LossKind.Mse;
 
-    [ConfigKey("checkpoint", "Checkpoints kept in the output directory.")]
+    [ConfigKey("focal_gamma", "Focusing exponent of the focal loss.", Min = 0, Max = 10)]
+    public double FocalGamma { get; set; } = 2;
+
+    [ConfigKey("focal_alpha", "Weight of the positive class in the focal loss.", Min = 0, Max = 1)]
+    public double FocalAlpha { get; set; } = 0.25;
+
+    [ConfigKey("lr_schedule", "Learning-rate schedule over epochs.")]
+    public ScheduleKind LrSchedule { get; set; } = ScheduleKind.None;
+
+    [ConfigKey("lr_step_epochs", "step: multiply the rate by lr_factor every this many epochs.", Min = 1)]
+    public int LrStepEpochs { get; set; } = 10;
+
+    [ConfigKey("lr_factor", "step and plateau: the factor applied to the rate.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double LrFactor { get; set; } = 0.1;
+
+    [ConfigKey("lr_patience", "plateau: epochs without improvement of the monitored metric before the rate drops.", Min = 1)]
+    public int LrPatience { get; set; } = 5;
+
+    [ConfigKey("lr_warmup_epochs", "Epochs of linear warm-up from lr/warmup to lr (any schedule).", Min = 0)]
+    public int LrWarmupEpochs { get; set; }
+
+    [ConfigKey("min_learning_rate", "Floor of every schedule (cosine ends here).", Min = 0)]
+    public double MinLearningRate { get; set; }
+
+    [ConfigKey("monitor", "Metric that picks the best epoch and drives plateau and early stopping: a history column such as val_loss, val_dice, loss.",
+        Pattern = "(val_)?(loss|mse|dice|precision|recall)", PatternHint = "loss, mse, dice, precision, recall, each optionally with val_")]
+    public string Monitor { get; set; } = "val_loss";
+
+    [ConfigKey("early_stopping_patience", "Stop after this many epochs without improvement of the monitored metric; 0 never stops early.", Min = 0)]
+    public int EarlyStoppingPatience { get; set; }
+
+    [ConfigKey("localisation_every", "Score localisation (F1, RMSE in px against the true positions) on the validation split every this many epochs; 0 never.", Min = 0)]
+    public int LocalisationEvery { get; set; } = 1;
+
+    [ConfigKey("gradient_clip_norm", "Clip the gradients' global L2 norm to this; 0 does not clip.", Min = 0)]
+    public double GradientClipNorm { get; set; }
+
+    [ConfigKey("non_finite", "A NaN or infinite loss or gradient: skip that step (and stop if a whole epoch is skipped), or stop the run.")]
+    public NonFinitePolicy NonFinite { get; set; } = NonFinitePolicy.Skip;
+
+    [ConfigKey("checkpoint", "Checkpoints kept in the run's folder.")]
     public CheckpointPolicy Checkpoint { get; set; } = CheckpointPolicy.Best;
 
     [ConfigKey("device", "auto (CUDA when present), cpu, cuda or cuda:N.", Pattern = "auto|cpu|cuda(:[0-9]+)?", PatternHint = "auto, cpu, cuda, cuda:N")]
@@ -176,6 +223,17 @@ public sealed class EvaluationSettings
 {
     [ConfigKey("threshold", "A pixel counts as a detection (and a label pixel as positive) at or above this value.", Min = 0, Max = 1)]
     public double Threshold { get; set; } = 0.5;
+
+    // Odd, so the window has a centre pixel; measured in the searched map's own pixels because the
+    // peak width a model learns is set by the label's resolution, not the data's.
+    [ConfigKey("window_px", "Side of the square window, in pixels of the map searched (label pixels, size_ratio per data pixel), within which a detection must be the largest value.", Min = 1, Max = 101, Odd = true)]
+    public int WindowPx { get; set; } = 5;
+
+    [ConfigKey("tolerance_px", "Largest distance, in data pixels, between a detection and a true position for the two to match.", Min = 0, Max = 1000)]
+    public double TolerancePx { get; set; } = 1.0;
+
+    [ConfigKey("refine", "Sub-pixel refinement of each detection: none keeps the pixel centre; centroid takes the intensity-weighted centroid of its window.")]
+    public RefineMode Refine { get; set; } = RefineMode.Centroid;
 }
 
 [ConfigSection("output", "Where runs write their files.")]

@@ -59,6 +59,27 @@ public sealed class Frame
     /// <summary>What made the frame (generator, seed, settings), when known; shared by every frame of one run.</summary>
     public FrameOrigin? Origin { get; }
 
+    /// <summary>
+    /// The model's prediction for this frame (probabilities), row-major over <see cref="PredictionShape"/>:
+    /// the label's shape for labelled frames. Null until Invoke-UNetPrediction or <see cref="WithPrediction(float[])"/>.
+    /// </summary>
+    public float[]? Prediction { get; private init; }
+
+    public int[]? PredictionShape { get; private init; }
+
+    /// <summary>A copy of this frame carrying a <paramref name="prediction"/> shaped like its label (like its data when unlabelled).</summary>
+    public Frame WithPrediction(float[] prediction) => WithPrediction(prediction, LabelShape ?? Shape);
+
+    /// <summary>A copy of this frame carrying <paramref name="prediction"/> of <paramref name="shape"/>.</summary>
+    public Frame WithPrediction(float[] prediction, int[] shape)
+    {
+        if (ElementCount(shape) != prediction.Length)
+            throw new ArgumentException($"A prediction of shape [{string.Join("x", shape)}] needs {ElementCount(shape)} values; got {prediction.Length}.", nameof(prediction));
+        if (LabelShape is not null && !shape.SequenceEqual(LabelShape))
+            throw new ArgumentException($"A prediction for {this} must have the label's shape [{string.Join("x", LabelShape)}]; got [{string.Join("x", shape)}].", nameof(shape));
+        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions, Origin) { Prediction = prediction, PredictionShape = shape };
+    }
+
     public int TimeSteps => Shape.Length == 3 ? Shape[0] : 1;
     public int Height => Shape[^2];
     public int Width => Shape[^1];

@@ -5,9 +5,10 @@ using ScottPlot;
 namespace DataPipeline.Engine.Reporting;
 
 /// <summary>
-/// One PNG that shows frames next to their labels, each panel a heatmap with its own colour bar
-/// and a title naming the frame's source and index. Static frames are laid out as a grid of
-/// (data | label) pairs; sequences get one row per frame: the data's time steps, then the label's.
+/// One PNG that shows frames next to their labels (and the model's predictions, when the frames
+/// carry them), each panel a heatmap with its own colour bar and a title naming the frame's source
+/// and index. Static frames are laid out as a grid of (data | label | prediction) groups;
+/// sequences get one row per frame: the data's time steps, then the label's, then the prediction's.
 /// </summary>
 public static class FramePreview
 {
@@ -27,8 +28,8 @@ public static class FramePreview
     public static (int Width, int Height) Write(IReadOnlyList<Frame> frames, string path)
     {
         var (columns, rows) = Layout(frames);
-        if (frames.Any(f => f.TimeSteps != frames[0].TimeSteps || (f.Label is null) != (frames[0].Label is null)))
-            throw new ArgumentException("Frames in one preview must all be static or all have the same number of time steps, and all or none have labels.", nameof(frames));
+        if (frames.Any(f => !Panels(f).SequenceEqual(Panels(frames[0]))))
+            throw new ArgumentException("Frames in one preview must all be static or all have the same number of time steps, and all or none have labels and predictions.", nameof(frames));
 
         var multiplot = new ScottPlot.Multiplot();
         int framesPerRow = frames[0].TimeSteps > 1 ? 1 : columns / Panels(frames[0]).Count();
@@ -54,20 +55,34 @@ public static class FramePreview
         return (width, height);
     }
 
-    private readonly record struct PanelSpec(bool IsLabel, int TimeStep);
+    private enum PanelKind { Data, Label, Prediction }
+
+    private readonly record struct PanelSpec(PanelKind Kind, int TimeStep);
 
     private static IEnumerable<PanelSpec> Panels(Frame frame)
     {
-        for (int t = 0; t < frame.TimeSteps; t++) yield return new PanelSpec(false, t);
-        if (frame.Label is null) yield break;
-        for (int t = 0; t < frame.TimeSteps; t++) yield return new PanelSpec(true, t);
+        for (int t = 0; t < frame.TimeSteps; t++) yield return new PanelSpec(PanelKind.Data, t);
+        if (frame.LabelShape is not null)
+        {
+            for (int t = 0; t < StepsOf(frame.LabelShape); t++) yield return new PanelSpec(PanelKind.Label, t);
+        }
+        if (frame.PredictionShape is not null)
+        {
+            for (int t = 0; t < StepsOf(frame.PredictionShape); t++) yield return new PanelSpec(PanelKind.Prediction, t);
+        }
     }
+
+    private static int StepsOf(int[] shape) => shape.Length == 3 ? shape[0] : 1;
 
     private static ScottPlot.Plot Panel(Frame frame, PanelSpec panel)
     {
-        float[] values = panel.IsLabel ? frame.Label! : frame.Data;
-        int height = panel.IsLabel ? frame.LabelShape![^2] : frame.Height;
-        int width = panel.IsLabel ? frame.LabelShape![^1] : frame.Width;
+        var (values, shape) = panel.Kind switch
+        {
+            PanelKind.Label => (frame.Label!, frame.LabelShape!),
+            PanelKind.Prediction => (frame.Prediction!, frame.PredictionShape!),
+            _ => (frame.Data, frame.Shape),
+        };
+        int height = shape[^2], width = shape[^1];
         var image = new double[height, width];
         int offset = panel.TimeStep * height * width;
         for (int r = 0; r < height; r++)
@@ -80,7 +95,7 @@ public static class FramePreview
         plot.Add.ColorBar(heatmap);
         plot.Axes.SquareUnits();
         plot.HideAxesAndGrid();
-        string what = panel.IsLabel ? "label" : "data";
+        string what = panel.Kind.ToString().ToLowerInvariant();
         string time = frame.TimeSteps > 1 ? $" t={panel.TimeStep}" : "";
         plot.Title($"{ShortSource(frame.Source)} #{frame.Index} {what}{time}", size: 11);
         return plot;

@@ -47,7 +47,9 @@ public static class HistoryFiles
             json.WriteNumber("trainable_parameters", run.TrainableParameters);
             json.WriteNumber("epochs_planned", run.EpochsPlanned);
             json.WriteNumber("best_epoch", run.BestEpoch);
-            WriteNumberOrNull(json, "best_loss", run.BestLoss);
+            json.WriteString("monitor", run.Monitor);
+            WriteNumberOrNull(json, "best_value", run.BestValue);
+            if (run.LogPath is not null) json.WriteString("log", run.LogPath);
             json.WriteString("start_time", run.StartTime.ToString("O", CultureInfo.InvariantCulture));
             json.WriteNumber("duration_seconds", run.Duration.TotalSeconds);
             json.WriteStartArray("history");

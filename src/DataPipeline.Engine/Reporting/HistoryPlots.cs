@@ -13,7 +13,7 @@ public static class HistoryPlots
 
     /// <summary>The metrics worth a figure: everything but timing columns.</summary>
     public static IEnumerable<HistoryMetric> PlottedMetrics =>
-        HistoryMetric.All.Where(m => m.Name is not ("seconds" or "data_wait_seconds"));
+        HistoryMetric.All.Where(m => m.Name is not ("seconds" or "data_wait_seconds" or "skipped_steps"));
 
     public static string FileName(HistoryMetric metric) => $"{metric.Name}.png";
 

@@ -149,6 +149,40 @@ public static class TorchRuntime
         }
     }
 
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
+
+    /// <summary>True once <see cref="DisableOneDnn"/> has switched libtorch to its own convolutions.</summary>
+    public static bool OneDnnDisabled { get; private set; }
+
+    /// <summary>
+    /// Switches libtorch from oneDNN to its native convolutions for the rest of the process. After
+    /// one forward pass over NaN input, libtorch 2.10's oneDNN convolution backward returned NaN
+    /// input gradients on later, clean steps of narrow layers (4-8 channels), in fresh models too:
+    /// the fault outlives the step, so a run that skips a bad step must stop using oneDNN. TorchSharp
+    /// has no switch for this, so at::globalContext().setUserEnabledMkldnn(false) is called directly
+    /// (Itanium C++ names: Linux and macOS builds of libtorch). Returns false where that is impossible.
+    /// </summary>
+    public static bool DisableOneDnn()
+    {
+        EnsureLoaded();
+        if (OneDnnDisabled) return true;
+        if (OperatingSystem.IsWindows()) return false;
+        try
+        {
+            SetUserEnabledMkldnn(GlobalContext(), false);
+            OneDnnDisabled = true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+        return true;
+    }
+
     /// <summary>Sets libtorch's intra-op threads; 0 means one per core.</summary>
     public static void SetThreads(int threads)
     {

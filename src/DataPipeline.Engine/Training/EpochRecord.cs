@@ -18,11 +18,22 @@ public sealed record EpochRecord
     public double ValPrecision { get; init; } = double.NaN;
     public double ValRecall { get; init; } = double.NaN;
 
+    /// <summary>
+    /// Localisation on the validation split, as the ULM literature scores it: F1 of detections
+    /// matched to true positions, and the RMSE (data px) of the matched pairs. NaN on epochs where
+    /// it was not computed ([training] localisation_every) or when frames carry no positions.
+    /// </summary>
+    public double ValF1 { get; init; } = double.NaN;
+    public double ValRmsePx { get; init; } = double.NaN;
+
     /// <summary>Wall-clock seconds of the epoch, validation included.</summary>
     public double Seconds { get; init; }
 
     /// <summary>Seconds the model waited for batches during the epoch.</summary>
     public double DataWaitSeconds { get; init; }
+
+    /// <summary>Training steps skipped because their loss or gradient was not finite.</summary>
+    public int SkippedSteps { get; init; }
 }
 
 /// <summary>
@@ -38,9 +49,12 @@ public sealed record HistoryMetric(string Name, Func<EpochRecord, double> Traini
         new("dice", r => r.Dice, r => r.ValDice),
         new("precision", r => r.Precision, r => r.ValPrecision),
         new("recall", r => r.Recall, r => r.ValRecall),
+        new("val_f1", r => r.ValF1, null),
+        new("val_rmse_px", r => r.ValRmsePx, null),
         new("learning_rate", r => r.LearningRate, null),
         new("seconds", r => r.Seconds, null),
         new("data_wait_seconds", r => r.DataWaitSeconds, null),
+        new("skipped_steps", r => r.SkippedSteps, null),
     ];
 
     /// <summary>Flat columns in file order: epoch first, then each metric and its val_ twin.</summary>

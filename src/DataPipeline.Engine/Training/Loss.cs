@@ -7,18 +7,45 @@ namespace DataPipeline.Engine.Training;
 internal static class Loss
 {
     /// <param name="output">The network's output: probabilities when <paramref name="outputIsProbability"/>, else logits.</param>
-    public static Tensor Compute(LossKind kind, Tensor output, Tensor target, bool outputIsProbability) => kind switch
+    public static Tensor Compute(LossKind kind, Tensor output, Tensor target, bool outputIsProbability,
+        double focalGamma = 2, double focalAlpha = 0.25) => kind switch
     {
         LossKind.Mse => mse_loss(output, target),
         LossKind.Bce => Bce(output, target, outputIsProbability),
         LossKind.Dice => Dice(output, target, outputIsProbability),
         LossKind.BceDice => Bce(output, target, outputIsProbability) + Dice(output, target, outputIsProbability),
+        LossKind.Focal => Focal(output, target, outputIsProbability, focalGamma, focalAlpha),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     private static Tensor Bce(Tensor output, Tensor target, bool outputIsProbability) => outputIsProbability
         ? binary_cross_entropy(output, target)
         : binary_cross_entropy_with_logits(output, target);
+
+    /// <summary>
+    /// Binary focal loss (Lin et al. 2017), written for soft labels t in [0, 1]:
+    /// -α·t·(1-p)^γ·log p - (1-α)·(1-t)·p^γ·log(1-p), averaged. It down-weights the easy background
+    /// pixels that dominate sparse scatterer maps.
+    /// </summary>
+    private static Tensor Focal(Tensor output, Tensor target, bool outputIsProbability, double gamma, double alpha)
+    {
+        Tensor p, logP, logNotP;
+        if (outputIsProbability)
+        {
+            p = output.clamp(1e-7, 1 - 1e-7);
+            logP = p.log();
+            logNotP = (1 - p).log();
+        }
+        else
+        {
+            p = output.sigmoid();
+            logP = logsigmoid(output);
+            logNotP = logsigmoid(-output);
+        }
+        var positive = alpha * target * (1 - p).pow(gamma) * logP;
+        var negative = (1 - alpha) * (1 - target) * p.pow(gamma) * logNotP;
+        return -(positive + negative).mean();
+    }
 
     /// <summary>1 - (2·Σpt + 1) / (Σp + Σt + 1) per sample, averaged over the batch.</summary>
     private static Tensor Dice(Tensor output, Tensor target, bool outputIsProbability)

@@ -1,19 +1,28 @@
 using System.Diagnostics;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
-using DataPipeline.Engine.IO;
+using DataPipeline.Engine.Evaluation;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Runtime;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DataPipeline.Engine.Training;
 
+/// <summary>Where a run starts: from scratch, from a checkpoint's weights, or resuming a checkpointed run exactly.</summary>
+/// <param name="Resume">A checkpoint to continue: weights, optimizer, random state, schedule, history.</param>
+/// <param name="InitialWeights">A checkpoint whose weights start a new run (fine-tuning).</param>
+public sealed record TrainingStart(string? Resume = null, string? InitialWeights = null)
+{
+    public static readonly TrainingStart Fresh = new();
+}
+
 /// <summary>
 /// Trains a U-Net on the batches of a <see cref="BatchGenerator"/>: one pass over the training
-/// split per epoch, then a pass over the validation split, recording every metric, keeping
-/// checkpoints and reporting progress. Cancellation stops after the current step with the run's
-/// history and checkpoints intact.
+/// split per epoch, then one over the validation split, recording every metric, following the
+/// learning-rate schedule, keeping checkpoints, a log and early stopping, and reporting progress.
+/// Cancellation stops after the current step with the history and checkpoints intact.
 ///
 /// Runs entirely on the calling thread: TorchSharp's dispose scopes are thread-bound.
 /// </summary>
@@ -24,9 +33,11 @@ public sealed class Trainer
     public Trainer(PipelineConfig config) => _config = config;
 
     /// <summary>The size ratio of the model: the [model] key, or the data's when that is 0.</summary>
-    public static int ResolveSizeRatio(ModelSettings model, BatchGenerator generator)
+    public static int ResolveSizeRatio(ModelSettings model, BatchGenerator generator) =>
+        ResolveSizeRatio(model, generator.FrameShape, generator.LabelShape);
+
+    public static int ResolveSizeRatio(ModelSettings model, int[] data, int[] label)
     {
-        int[] data = generator.FrameShape, label = generator.LabelShape;
         int ratio = label[^1] / data[^1];
         bool exact = label[^1] == data[^1] * ratio && label[^2] == data[^2] * ratio && (data.Length == 2 || label[0] == data[0]);
         if (!exact)
@@ -40,8 +51,9 @@ public sealed class Trainer
     }
 
     public TrainingRun Run(BatchGenerator generator, string outputDirectory, Action<TrainingProgress>? progress = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, TrainingStart? start = null)
     {
+        start ??= TrainingStart.Fresh;
         TorchRuntime.EnsureLoaded();
         var settings = _config.Training;
         int sizeRatio = ResolveSizeRatio(_config.Model, generator);
@@ -49,15 +61,39 @@ public sealed class Trainer
         TorchRuntime.SetThreads(settings.Threads);
         manual_seed(settings.Seed);
 
-        var model = new UNet(_config.Model, sizeRatio);
+        using var model = new UNet(_config.Model, sizeRatio);
         model.CheckInputShape(generator.FrameShape);
         long expected = UNetParameterFormula.Count(_config.Model, sizeRatio);
         if (model.TrainableParameters != expected)
             throw new InvalidOperationException($"The U-Net has {model.TrainableParameters} trainable parameters but UNET.md's formula gives {expected}.");
         model.to(device);
+        using var optimizer = OptimizerFactory.Create(model.parameters(), settings);
 
-        string runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var run = new TrainingRun(runId, _config, Path.GetFullPath(Path.Combine(outputDirectory, runId)))
+        var monitor = new MonitoredMetric(settings.Monitor, generator.ValidationCount > 0);
+        var schedule = new LearningRateSchedule(settings);
+        var tracker = new ImprovementTracker();
+        string runId;
+        string runDirectory;
+        IReadOnlyList<EpochRecord> history = [];
+        if (start.Resume is { } resume)
+        {
+            var state = Checkpoint.LoadForResume(resume, model, optimizer);
+            CheckResumable(state, generator, resume);
+            runId = state.RunId;
+            runDirectory = Path.GetDirectoryName(Path.GetFullPath(resume))!;
+            history = state.History;
+            schedule.State = state.Schedule;
+            tracker = new ImprovementTracker(state.BestEpoch, state.BestValue, state.EpochsWithoutImprovement);
+        }
+        else
+        {
+            if (start.InitialWeights is { } weights)
+                Checkpoint.LoadModel(weights, model);
+            runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+            runDirectory = Path.GetFullPath(Path.Combine(outputDirectory, runId));
+        }
+
+        var run = new TrainingRun(runId, _config, runDirectory)
         {
             EpochsPlanned = settings.Epochs,
             Device = device.ToString(),
@@ -69,16 +105,31 @@ public sealed class Trainer
             TrainingFrames = generator.TrainingCount,
             ValidationFrames = generator.ValidationCount,
             StartTime = DateTimeOffset.Now,
+            Monitor = monitor.Name,
+            BestEpoch = tracker.BestEpoch,
+            BestValue = tracker.BestValue,
         };
+        foreach (var record in history) run.Add(record);
+        if (start.Resume is not null)
+        {
+            run.LastCheckpoint = Path.GetFullPath(start.Resume);
+            string best = Path.Combine(runDirectory, "best.ckpt");
+            if (File.Exists(best)) run.BestCheckpoint = best;
+        }
+
+        using var log = new RunLog(runDirectory);
+        run.LogPath = log.Path;
+        log.Start(run, _config, resumed: start.Resume is not null);
+        var context = new RunContext(model, optimizer, device, monitor, schedule, tracker, sizeRatio, generator, run, log, progress, cancellation);
         var clock = Stopwatch.StartNew();
         try
         {
-            Train(model, generator, device, run, progress, cancellation);
+            Train(context);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             run.Status = TrainingStatus.Stopped;
-            run.Message = $"Stopped by the user after {run.EpochsCompleted} complete epoch(s).";
+            run.Message = $"Stopped by the user after {run.EpochsCompleted} complete epoch(s); resume with -Resume {run.LastCheckpoint ?? "(no checkpoint was kept)"}.";
         }
         catch (NonFiniteLossException e)
         {
@@ -88,69 +139,42 @@ public sealed class Trainer
         finally
         {
             run.Duration = clock.Elapsed;
-            model.Dispose();
+            log.Line($"{run.Status}{(run.Message.Length > 0 ? ": " + run.Message : "")}");
         }
         return run;
     }
 
-    private void Train(UNet model, BatchGenerator generator, Device device, TrainingRun run,
-        Action<TrainingProgress>? progress, CancellationToken cancellation)
+    private static void CheckResumable(CheckpointState state, BatchGenerator generator, string path)
+    {
+        if (!state.FrameShape.SequenceEqual(generator.FrameShape) || !state.LabelShape.SequenceEqual(generator.LabelShape))
+            throw new ArgumentException(
+                $"{path} was trained on frames of [{string.Join("x", state.FrameShape)}] -> [{string.Join("x", state.LabelShape)}], " +
+                $"but the generator holds [{string.Join("x", generator.FrameShape)}] -> [{string.Join("x", generator.LabelShape)}].");
+    }
+
+    /// <summary>What the epochs of one run share.</summary>
+    private sealed record RunContext(
+        UNet Model, OptimizerHelper Optimizer, Device Device, MonitoredMetric Monitor, LearningRateSchedule Schedule,
+        ImprovementTracker Tracker, int SizeRatio, BatchGenerator Generator, TrainingRun Run, RunLog Log,
+        Action<TrainingProgress>? Progress, CancellationToken Cancellation);
+
+    private void Train(RunContext c)
     {
         var settings = _config.Training;
-        double threshold = _config.Evaluation.Threshold;
-        bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
-        using var optimizer = CreateOptimizer(model, settings);
         var prefetcher = new BatchPrefetcher();
-
-        for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+        for (int epoch = c.Run.EpochsCompleted + 1; epoch <= settings.Epochs; epoch++)
         {
-            var epochClock = Stopwatch.StartNew();
+            var clock = Stopwatch.StartNew();
             var waitedBefore = prefetcher.WaitTime;
-            var training = new EpochMetrics();
-            int batches = generator.TrainingBatchesPerEpoch;
-            model.train();
-            int step = 0;
-            foreach (var batch in prefetcher.Prefetch(generator.GetBatches(BatchSplit.Training, epoch - 1), _config.Batch.Prefetch, cancellation))
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (input, target) = ToTensors(batch, device);
-                optimizer.zero_grad();
-                var output = model.call(input);
-                var loss = ComputeLoss(settings.Loss, output, target, probabilities, epoch, step);
-                loss.backward();
-                double lossValue = loss.item<float>();
-                // A non-finite gradient with a finite loss would silently ruin the weights in step().
-                if (!double.IsFinite(lossValue) || !GradientsFinite(model))
-                    throw new NonFiniteLossException(Describe(model, epoch, step, lossValue));
-                optimizer.step();
-                training.Add(lossValue, probabilities ? output : output.sigmoid(), target, threshold);
-                step++;
-                progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, step, batches, "training", training.Loss));
-            }
+            double rate = c.Schedule.RateFor(epoch);
+            OptimizerFactory.SetLearningRate(c.Optimizer, rate);
 
-            var validation = new EpochMetrics();
-            if (generator.ValidationCount > 0)
-            {
-                model.eval();
-                using var noGrad = no_grad();
-                int validationBatches = generator.ValidationBatchesPerEpoch, done = 0;
-                foreach (var batch in prefetcher.Prefetch(generator.GetBatches(BatchSplit.Validation, epoch - 1), _config.Batch.Prefetch, cancellation))
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var (input, target) = ToTensors(batch, device);
-                    var output = model.call(input);
-                    double lossValue = Loss.Compute(settings.Loss, output, target, probabilities).item<float>();
-                    validation.Add(lossValue, probabilities ? output : output.sigmoid(), target, threshold);
-                    progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, ++done, validationBatches, "validation", validation.Loss));
-                }
-            }
-
+            var (training, skipped) = TrainEpoch(c, prefetcher, epoch);
+            var (validation, localisation) = ValidateEpoch(c, prefetcher, epoch);
             var record = new EpochRecord
             {
                 Epoch = epoch,
-                LearningRate = settings.LearningRate,
+                LearningRate = rate,
                 Loss = training.Loss,
                 Mse = training.Mse,
                 Dice = training.Dice,
@@ -161,35 +185,143 @@ public sealed class Trainer
                 ValDice = validation.IsEmpty ? double.NaN : validation.Dice,
                 ValPrecision = validation.IsEmpty ? double.NaN : validation.Precision,
                 ValRecall = validation.IsEmpty ? double.NaN : validation.Recall,
-                Seconds = epochClock.Elapsed.TotalSeconds,
+                ValF1 = localisation?.F1 ?? double.NaN,
+                ValRmsePx = localisation?.RmsePx ?? double.NaN,
+                Seconds = clock.Elapsed.TotalSeconds,
                 DataWaitSeconds = (prefetcher.WaitTime - waitedBefore).TotalSeconds,
+                SkippedSteps = skipped,
             };
-            run.Add(record);
-            SaveCheckpoints(model, run, record);
-            progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, batches, batches, "epoch", record.Loss, record));
+            c.Run.Add(record);
+            c.Log.Epoch(record, settings.Epochs);
+
+            double monitored = c.Monitor.ValueOf(record);
+            bool improved = c.Tracker.Update(epoch, monitored, c.Monitor);
+            c.Run.BestEpoch = c.Tracker.BestEpoch;
+            c.Run.BestValue = c.Tracker.BestValue;
+            c.Schedule.EndEpoch(monitored, c.Monitor);
+            SaveCheckpoints(c, record, improved);
+            c.Progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, 0, 0, "epoch", record.Loss, record));
+
+            if (settings.EarlyStoppingPatience > 0 && c.Tracker.EpochsWithoutImprovement >= settings.EarlyStoppingPatience)
+            {
+                c.Run.Status = TrainingStatus.EarlyStopped;
+                c.Run.Message = $"Stopped early after epoch {epoch}: {c.Monitor.Name} has not improved for {settings.EarlyStoppingPatience} epochs (best {c.Tracker.BestValue:G5} at epoch {c.Tracker.BestEpoch}).";
+                return;
+            }
         }
-        run.Status = TrainingStatus.Completed;
+        c.Run.Status = TrainingStatus.Completed;
+    }
+
+    private (EpochMetrics Metrics, int Skipped) TrainEpoch(RunContext c, BatchPrefetcher prefetcher, int epoch)
+    {
+        var settings = _config.Training;
+        bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
+        var metrics = new EpochMetrics();
+        int batches = c.Generator.TrainingBatchesPerEpoch, step = 0, skipped = 0;
+        using var lastGood = settings.NonFinite == NonFinitePolicy.Skip ? new BufferSnapshot(c.Model) : null;
+        c.Model.train();
+        foreach (var batch in prefetcher.Prefetch(c.Generator.GetBatches(BatchSplit.Training, epoch - 1), _config.Batch.Prefetch, c.Cancellation))
+        {
+            c.Cancellation.ThrowIfCancellationRequested();
+            step++;
+            using var scope = NewDisposeScope();
+            var (input, target) = ToTensors(batch, c.Device);
+            c.Optimizer.zero_grad();
+            var output = c.Model.call(input);
+            string? problem = null;
+            double lossValue = double.NaN;
+            try
+            {
+                var loss = ComputeLoss(output, target, probabilities, epoch, step);
+                loss.backward();
+                lossValue = loss.item<float>();
+                if (!double.IsFinite(lossValue) || !GradientsFinite(c.Model))
+                    problem = Describe(c.Model, epoch, step, lossValue);
+            }
+            catch (NonFiniteLossException e)
+            {
+                problem = e.Message;
+            }
+            if (problem is not null)
+            {
+                if (lastGood is null) throw new NonFiniteLossException(problem);
+                lastGood.Restore();
+                if (!TorchRuntime.OneDnnDisabled && TorchRuntime.DisableOneDnn())
+                    c.Log.Line("oneDNN convolutions switched off for the rest of this process: after a non-finite step they return NaN gradients (see TorchRuntime.DisableOneDnn).");
+                c.Optimizer.zero_grad();
+                skipped++;
+                c.Log.Line("skipped: " + problem);
+                c.Progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, step, batches, "training", metrics.Loss, Warning: "Skipped a step. " + problem));
+                continue;
+            }
+            if (settings.GradientClipNorm > 0)
+                nn.utils.clip_grad_norm_(c.Model.parameters(), settings.GradientClipNorm);
+            c.Optimizer.step();
+            lastGood?.Save();
+            metrics.Add(lossValue, probabilities ? output : output.sigmoid(), target, _config.Evaluation.Threshold);
+            c.Progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, step, batches, "training", metrics.Loss));
+        }
+        if (step > 0 && skipped == step)
+            throw new NonFiniteLossException($"Every one of the {step} training steps of epoch {epoch} had a non-finite loss or gradient; the run cannot continue. See {c.Log.Path}.");
+        return (metrics, skipped);
+    }
+
+    private (EpochMetrics Metrics, LocalisationScore? Localisation) ValidateEpoch(RunContext c, BatchPrefetcher prefetcher, int epoch)
+    {
+        var metrics = new EpochMetrics();
+        if (c.Generator.ValidationCount == 0) return (metrics, null);
+        bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
+        int every = _config.Training.LocalisationEvery;
+        // Localisation needs the true positions, which simulated frames carry and imported ones may not.
+        var localisation = every > 0 && epoch % every == 0 && c.Generator.Frames.All(f => f.Positions is not null)
+            ? new LocalisationEvaluator(_config.Evaluation)
+            : null;
+        int batches = c.Generator.ValidationBatchesPerEpoch, done = 0;
+        c.Model.eval();
+        using var noGrad = no_grad();
+        foreach (var batch in prefetcher.Prefetch(c.Generator.GetBatches(BatchSplit.Validation, epoch - 1), _config.Batch.Prefetch, c.Cancellation))
+        {
+            c.Cancellation.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var (input, target) = ToTensors(batch, c.Device);
+            var output = c.Model.call(input);
+            double lossValue = ComputeLoss(output, target, probabilities, epoch, ++done).item<float>();
+            var probability = probabilities ? output : output.sigmoid();
+            metrics.Add(lossValue, probability, target, _config.Evaluation.Threshold);
+            if (localisation is not null) Localise(localisation, c.Generator, batch, probability);
+            c.Progress?.Invoke(new TrainingProgress(epoch, _config.Training.Epochs, done, batches, "validation", metrics.Loss));
+        }
+        return (metrics, localisation?.Result());
+    }
+
+    private static void Localise(LocalisationEvaluator evaluator, BatchGenerator generator, Batch batch, Tensor probability)
+    {
+        var maps = probability.cpu().data<float>().ToArray();
+        int perFrame = maps.Length / batch.Count;
+        for (int i = 0; i < batch.Count; i++)
+            evaluator.Add(generator.Frames[batch.Indices[i]].WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray()));
     }
 
     /// <summary>
     /// The loss, or a <see cref="NonFiniteLossException"/> when the output is not finite: libtorch's
     /// binary_cross_entropy rejects NaN inputs with an error that does not say where they came from.
     /// </summary>
-    private static Tensor ComputeLoss(LossKind kind, Tensor output, Tensor target, bool probabilities, int epoch, int step)
+    private Tensor ComputeLoss(Tensor output, Tensor target, bool probabilities, int epoch, int step)
     {
+        var s = _config.Training;
         try
         {
-            return Loss.Compute(kind, output, target, probabilities);
+            return Loss.Compute(s.Loss, output, target, probabilities, s.FocalGamma, s.FocalAlpha);
         }
         catch (System.Runtime.InteropServices.ExternalException) when (!output.isfinite().all().item<bool>())
         {
             throw new NonFiniteLossException(
-                $"The network's output became non-finite at epoch {epoch}, step {step + 1}, before the loss. " +
+                $"The network's output became non-finite at epoch {epoch}, step {step}, before the loss. " +
                 "Check the input frames for NaN or infinite values; if they are clean, lower the learning rate.");
         }
     }
 
-    private static (Tensor Input, Tensor Target) ToTensors(Batch batch, Device device)
+    internal static (Tensor Input, Tensor Target) ToTensors(Batch batch, Device device)
     {
         var input = NativeCopy(batch.Data, batch.Shape);
         var target = NativeCopy(batch.Label, batch.LabelShape);
@@ -197,23 +329,15 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// A tensor in libtorch's own memory holding a copy of <paramref name="values"/>. torch.tensor(float[])
-    /// can alias the managed array, which the GC may move between forward and backward: the first
-    /// conv's weight gradient, which rereads the input, then came out NaN now and then.
+    /// A tensor in libtorch's own memory holding a copy of <paramref name="values"/>, so nothing the
+    /// network keeps for its backward pass points into the managed heap.
     /// </summary>
-    private static Tensor NativeCopy(float[] values, int[] shape)
+    internal static Tensor NativeCopy(float[] values, int[] shape)
     {
         var result = empty(shape.Select(d => (long)d).ToArray(), ScalarType.Float32);
         result.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
         return result;
     }
-
-    private static optim.Optimizer CreateOptimizer(UNet model, TrainingSettings settings) => settings.Optimizer switch
-    {
-        OptimizerKind.Adam => optim.Adam(model.parameters(), settings.LearningRate, 0.9, 0.999, 1e-8),
-        OptimizerKind.Sgd => optim.SGD(model.parameters(), settings.LearningRate, momentum: 0.9),
-        _ => throw new ArgumentOutOfRangeException(nameof(settings)),
-    };
 
     private static bool GradientsFinite(UNet model)
     {
@@ -225,38 +349,63 @@ public sealed class Trainer
     /// <summary>Names the step and the first layer whose gradient is not finite.</summary>
     private static string Describe(UNet model, int epoch, int step, double loss)
     {
+        using var scope = NewDisposeScope();
         string layer = model.named_parameters()
-            .FirstOrDefault(p => p.parameter.grad is { } g && !g.isfinite().all().item<bool>()).name ?? "none (the forward pass itself)";
-        return $"The training loss or gradient became non-finite (loss {loss}) at epoch {epoch}, step {step + 1}; the first parameter with a non-finite gradient is {layer}. " +
+            .FirstOrDefault(p => p.parameter.grad is { } g && !g.isfinite().all().item<bool>()).name ?? "none (the loss itself)";
+        return $"The training loss or gradient became non-finite (loss {loss}) at epoch {epoch}, step {step}; the first parameter with a non-finite gradient is {layer}. " +
                "Lower the learning rate, check the data for NaN or extreme values, or use a loss suited to the labels' range.";
     }
 
-    private void SaveCheckpoints(UNet model, TrainingRun run, EpochRecord record)
+    private void SaveCheckpoints(RunContext c, EpochRecord record, bool improved)
     {
         var policy = _config.Training.Checkpoint;
-        double score = double.IsNaN(record.ValLoss) ? record.Loss : record.ValLoss;
-        bool improved = double.IsNaN(run.BestLoss) || score < run.BestLoss;
-        if (improved)
-        {
-            run.BestEpoch = record.Epoch;
-            run.BestLoss = score;
-        }
         if (policy == CheckpointPolicy.None) return;
-
-        Directory.CreateDirectory(run.OutputDirectory);
-        run.LastCheckpoint = SaveModel(model, Path.Combine(run.OutputDirectory, "last.ckpt"));
-        if (improved)
-            run.BestCheckpoint = SaveModel(model, Path.Combine(run.OutputDirectory, "best.ckpt"));
-        if (policy == CheckpointPolicy.Every)
-            SaveModel(model, Path.Combine(run.OutputDirectory, $"epoch-{record.Epoch:D4}.ckpt"));
-    }
-
-    private static string SaveModel(UNet model, string path)
-    {
-        AtomicFile.Write(path, temporary => model.save(temporary));
-        return path;
+        var state = new CheckpointState
+        {
+            RunId = c.Run.RunId,
+            Epoch = record.Epoch,
+            ConfigToml = ConfigTemplate.Write(_config),
+            SizeRatio = c.SizeRatio,
+            FrameShape = c.Generator.FrameShape,
+            LabelShape = c.Generator.LabelShape,
+            History = [.. c.Run.History],
+            BestEpoch = c.Tracker.BestEpoch,
+            BestValue = c.Tracker.BestValue,
+            EpochsWithoutImprovement = c.Tracker.EpochsWithoutImprovement,
+            Schedule = c.Schedule.State,
+            TrainableParameters = c.Run.TrainableParameters,
+        };
+        string Save(string name)
+        {
+            string path = Path.Combine(c.Run.OutputDirectory, name);
+            Checkpoint.Save(path, state, c.Model, c.Optimizer);
+            return path;
+        }
+        c.Run.LastCheckpoint = Save("last.ckpt");
+        if (improved) c.Run.BestCheckpoint = Save("best.ckpt");
+        if (policy == CheckpointPolicy.Every) Save($"epoch-{record.Epoch:D4}.ckpt");
     }
 }
 
-/// <summary>The loss became NaN or infinite; the message names where.</summary>
+/// <summary>Best value of the monitored metric so far, and for how many epochs it has not improved.</summary>
+internal sealed class ImprovementTracker(int bestEpoch = 0, double bestValue = double.NaN, int epochsWithoutImprovement = 0)
+{
+    public int BestEpoch { get; private set; } = bestEpoch;
+    public double BestValue { get; private set; } = bestValue;
+    public int EpochsWithoutImprovement { get; private set; } = epochsWithoutImprovement;
+
+    /// <summary>Records an epoch's value; true when it is a new best.</summary>
+    public bool Update(int epoch, double value, MonitoredMetric metric)
+    {
+        if (metric.IsBetter(value, BestValue))
+        {
+            (BestEpoch, BestValue, EpochsWithoutImprovement) = (epoch, value, 0);
+            return true;
+        }
+        EpochsWithoutImprovement++;
+        return false;
+    }
+}
+
+/// <summary>The loss or a gradient became NaN or infinite; the message names where.</summary>
 public sealed class NonFiniteLossException(string message) : Exception(message);

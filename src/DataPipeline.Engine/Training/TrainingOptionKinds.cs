@@ -5,7 +5,10 @@ namespace DataPipeline.Engine.Training;
 public enum OptimizerKind
 {
     [ConfigName("adam")] Adam,
+    [ConfigName("adamw")] AdamW,
     [ConfigName("sgd")] Sgd,
+    [ConfigName("rmsprop")] RmsProp,
+    [ConfigName("adadelta")] Adadelta,
 }
 
 public enum LossKind
@@ -14,12 +17,31 @@ public enum LossKind
     [ConfigName("bce")] Bce,
     [ConfigName("dice")] Dice,
     [ConfigName("bce+dice")] BceDice,
+    [ConfigName("focal")] Focal,
+}
+
+public enum ScheduleKind
+{
+    [ConfigName("none")] None,
+    /// <summary>Multiply by lr_factor every lr_step_epochs.</summary>
+    [ConfigName("step")] Step,
+    /// <summary>Multiply by lr_factor when the monitored metric has not improved for lr_patience epochs.</summary>
+    [ConfigName("plateau")] Plateau,
+    /// <summary>Cosine from learning_rate down to min_learning_rate over the run.</summary>
+    [ConfigName("cosine")] Cosine,
+}
+
+/// <summary>What a non-finite loss or gradient does to the run.</summary>
+public enum NonFinitePolicy
+{
+    [ConfigName("skip")] Skip,
+    [ConfigName("stop")] Stop,
 }
 
 /// <summary>Which model checkpoints a run keeps in its output directory.</summary>
 public enum CheckpointPolicy
 {
-    /// <summary>best.ckpt (lowest validation loss, or training loss without a validation split) and last.ckpt.</summary>
+    /// <summary>best.ckpt (the best epoch by the monitored metric) and last.ckpt.</summary>
     [ConfigName("best")] Best,
     /// <summary>best.ckpt, last.ckpt and one epoch-NNNN.ckpt per epoch.</summary>
     [ConfigName("every")] Every,

@@ -11,4 +11,5 @@ public sealed record TrainingProgress(
     int Batches,
     string Phase,
     double RunningLoss,
-    EpochRecord? CompletedEpoch = null);
+    EpochRecord? CompletedEpoch = null,
+    string? Warning = null);

@@ -10,6 +10,8 @@ public enum TrainingStatus
     Stopped,
     /// <summary>Ended by an error, such as a non-finite loss; Message says which.</summary>
     Failed,
+    /// <summary>Early stopping ended the run: the monitored metric stopped improving.</summary>
+    EarlyStopped,
 }
 
 /// <summary>What one call of Invoke-UNetTraining did: its configuration, history and files.</summary>
@@ -35,9 +37,12 @@ public sealed class TrainingRun
     public IReadOnlyList<EpochRecord> History => _history;
     private readonly List<EpochRecord> _history = [];
 
-    /// <summary>Epoch with the lowest validation loss (training loss without validation); 0 before any.</summary>
+    /// <summary>The history column that picks the best epoch ([training] monitor).</summary>
+    public string Monitor { get; internal set; } = "";
+
+    /// <summary>Epoch with the best value of <see cref="Monitor"/>; 0 before any.</summary>
     public int BestEpoch { get; internal set; }
-    public double BestLoss { get; internal set; } = double.NaN;
+    public double BestValue { get; internal set; } = double.NaN;
     public string? BestCheckpoint { get; internal set; }
     public string? LastCheckpoint { get; internal set; }
 
@@ -57,6 +62,9 @@ public sealed class TrainingRun
     /// <summary>Loss of the last epoch (training), for the table view.</summary>
     public double FinalLoss => _history.Count == 0 ? double.NaN : _history[^1].Loss;
     public double FinalValLoss => _history.Count == 0 ? double.NaN : _history[^1].ValLoss;
+
+    /// <summary>run.log in the run's folder.</summary>
+    public string? LogPath { get; internal set; }
 
     internal void Add(EpochRecord record) => _history.Add(record);
 }

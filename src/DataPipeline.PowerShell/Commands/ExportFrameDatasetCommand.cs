@@ -28,6 +28,7 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
     public SwitchParameter PassThru { get; set; }
 
     private FrameStoreWriter? _writer;
+    private bool _warnedPrediction;
     private string _target = "";
     private readonly ProgressRecord _progress = new(2, "Exporting frames", "starting");
 
@@ -55,6 +56,11 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         if (_writer is null) return;
+        if (InputObject.Prediction is not null && !_warnedPrediction)
+        {
+            WriteWarning("The frames carry predictions; a frame store keeps data, labels and positions only, so the predictions are not written.");
+            _warnedPrediction = true;
+        }
         try
         {
             _writer.Add(InputObject);

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
 using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Training;
 
 namespace DataPipeline.PowerShell.Commands;
@@ -30,6 +32,24 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
 
     [Parameter]
     public string? Config { get; set; }
+
+    /// <summary>
+    /// A checkpoint (last.ckpt) of an interrupted run to continue: its configuration, weights,
+    /// optimizer, random state, schedule and history. -Epochs may extend it.
+    /// </summary>
+    [Parameter]
+    public string? Resume { get; set; }
+
+    /// <summary>
+    /// A model from New-UNetModel or Import-UNetModel: its configuration drives the run (-Config
+    /// is not needed), and a trained model's weights start it.
+    /// </summary>
+    [Parameter]
+    public UNetModel? Model { get; set; }
+
+    /// <summary>A checkpoint whose weights start this run (fine-tuning); the optimizer starts fresh.</summary>
+    [Parameter]
+    public string? InitialWeights { get; set; }
 
     [Parameter]
     [ValidateRange(1, 1000000)]
@@ -63,7 +83,10 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
 
     protected override void EndProcessing()
     {
-        var config = LoadConfig(Config);
+        string? resume = Resume is null ? null : ResolvePath(Resume);
+        var config = resume is not null ? LoadCheckpointConfig(resume)
+            : Model is not null && Config is null ? Model.Config
+            : LoadConfig(Config);
         if (IsBound(nameof(Epochs))) config.Training.Epochs = Epochs;
         if (IsBound(nameof(Device))) config.Training.Device = Device!;
         if (IsBound(nameof(LearningRate))) config.Training.LearningRate = LearningRate;
@@ -90,12 +113,13 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         EnsureTorch();
 
         var trainer = new Trainer(config);
+        var start = new TrainingStart(resume, InitialWeights is not null ? ResolvePath(InitialWeights) : Model?.CheckpointPath);
         var events = new BlockingCollection<TrainingProgress>();
         _stop = new CancellationTokenSource();
         var token = _stop.Token;
         var work = Task.Run(() =>
         {
-            try { return trainer.Run(generator, output, events.Add, token); }
+            try { return trainer.Run(generator, output, events.Add, token, start); }
             finally { events.CompleteAdding(); }
         });
 
@@ -125,6 +149,11 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
             ThrowTerminatingError(new ErrorRecord(e, "InvalidTrainingSetup", ErrorCategory.InvalidArgument, generator));
             return;
         }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidCheckpoint", ErrorCategory.InvalidData, resume ?? InitialWeights));
+            return;
+        }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             ThrowTerminatingError(new ErrorRecord(e, "TrainingError", ErrorCategory.InvalidOperation, generator));
@@ -132,10 +161,26 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         }
         if (run.Status == TrainingStatus.Failed)
             WriteError(new ErrorRecord(new InvalidOperationException(run.Message), "TrainingFailed", ErrorCategory.InvalidResult, run));
+        else if (run.Message.Length > 0)
+            WriteVerbose(run.Message);
         WriteObject(run);
     }
 
     protected override void StopProcessing() => _stop?.Cancel();
+
+    private PipelineConfig LoadCheckpointConfig(string path)
+    {
+        try
+        {
+            return Checkpoint.ConfigOf(Checkpoint.ReadState(path), path);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or ConfigException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidCheckpoint",
+                File.Exists(path) ? ErrorCategory.InvalidData : ErrorCategory.ObjectNotFound, path));
+            throw; // not reached
+        }
+    }
 
     /// <summary>Two progress bars: epochs, and batches within the epoch.</summary>
     private sealed class ProgressView(Cmdlet cmdlet, int epochs)
@@ -145,6 +190,11 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
 
         public void Show(TrainingProgress p)
         {
+            if (p.Warning is not null)
+            {
+                cmdlet.WriteWarning(p.Warning);
+                return;
+            }
             if (p.CompletedEpoch is { } done)
             {
                 cmdlet.WriteVerbose(string.Create(CultureInfo.InvariantCulture,

@@ -15,7 +15,7 @@ public sealed class HistoryReportTests : IDisposable
 
     private static TrainingRun Run(bool validation)
     {
-        var run = new TrainingRun("20261122-000000-abcdef", new(), "/tmp/x") { BestEpoch = 2, BestLoss = 0.25 };
+        var run = new TrainingRun("20261122-000000-abcdef", new(), "/tmp/x") { BestEpoch = 2, BestValue = 0.25, Monitor = "val_loss" };
         for (int e = 1; e <= 3; e++)
         {
             run.Add(new EpochRecord
@@ -36,7 +36,7 @@ public sealed class HistoryReportTests : IDisposable
         var run = Run(validation: true);
         var files = HistoryFiles.Write(run, _dir);
         var lines = File.ReadAllLines(files[0]);
-        Assert.Equal("epoch,loss,val_loss,mse,val_mse,dice,val_dice,precision,val_precision,recall,val_recall,learning_rate,seconds,data_wait_seconds", lines[0]);
+        Assert.Equal("epoch,loss,val_loss,mse,val_mse,dice,val_dice,precision,val_precision,recall,val_recall,val_f1,val_rmse_px,learning_rate,seconds,data_wait_seconds,skipped_steps", lines[0]);
         Assert.Equal(4, lines.Length);
         var row3 = lines[3].Split(',');
         Assert.Equal("3", row3[0]);
@@ -66,7 +66,7 @@ public sealed class HistoryReportTests : IDisposable
     public void OnePngPerMetricIsWritten()
     {
         var files = HistoryPlots.Write(Run(validation: true), _dir);
-        Assert.Equal(["loss.png", "mse.png", "dice.png", "precision.png", "recall.png", "learning_rate.png"], files.Select(Path.GetFileName));
+        Assert.Equal(["loss.png", "mse.png", "dice.png", "precision.png", "recall.png", "val_f1.png", "val_rmse_px.png", "learning_rate.png"], files.Select(Path.GetFileName));
         foreach (var file in files)
         {
             var bytes = File.ReadAllBytes(file);

@@ -77,18 +77,111 @@ public sealed class TrainerTests : IDisposable
         Assert.True(File.Exists(run.LastCheckpoint));
     }
 
-    [Fact]
-    public void NonFiniteDataFailsTheRunWithTheStepNamed()
+    private static BatchGenerator WithNaNInFirstBatch(PipelineConfig config)
     {
-        var config = SmallConfig(epochs: 2);
         var frames = BatchGeneratorTests.Frames(16);
         frames[0].Data[5] = float.NaN;
         config.Batch.ValidationFraction = 0;
         config.Batch.Shuffle = false;
-        var run = new Trainer(config).Run(new BatchGenerator(frames, config.Batch), _output);
+        return new BatchGenerator(frames, config.Batch);
+    }
+
+    [Fact]
+    public void NonFiniteStepStopsTheRunWithTheStepNamedWhenAskedTo()
+    {
+        var config = SmallConfig(epochs: 2);
+        config.Training.NonFinite = NonFinitePolicy.Stop;
+        var run = new Trainer(config).Run(WithNaNInFirstBatch(config), _output);
         Assert.Equal(TrainingStatus.Failed, run.Status);
         Assert.Contains("epoch 1, step 1", run.Message);
         Assert.Empty(run.History);
+        Assert.Contains("epoch 1, step 1", File.ReadAllText(run.LogPath!));
+    }
+
+    [Fact]
+    public void NonFiniteStepIsSkippedByDefaultAndCounted()
+    {
+        var config = SmallConfig(epochs: 2);
+        var warnings = new List<string>();
+        var run = new Trainer(config).Run(WithNaNInFirstBatch(config), _output, p => { if (p.Warning is not null) warnings.Add(p.Warning); });
+        Assert.True(run.Status == TrainingStatus.Completed, run.Message);
+        Assert.Equal([1, 1], run.History.Select(r => r.SkippedSteps));
+        Assert.All(run.History, r => Assert.True(double.IsFinite(r.Loss)));
+        Assert.Equal(2, warnings.Count);
+    }
+
+    [Fact]
+    public void AResumedRunHasTheSameHistoryAsAnUninterruptedOne()
+    {
+        var config = SmallConfig(epochs: 4);
+        config.Model.Dropout = 0.2; // dropout draws from libtorch's generator, which the checkpoint must restore
+        config.Training.LrSchedule = ScheduleKind.Cosine;
+        var whole = new Trainer(config).Run(Generator(config), _output);
+
+        using var stop = new CancellationTokenSource();
+        var first = new Trainer(config).Run(Generator(config), _output, p => { if (p.CompletedEpoch?.Epoch == 2) stop.Cancel(); }, stop.Token);
+        Assert.Equal(TrainingStatus.Stopped, first.Status);
+        var resumed = new Trainer(config).Run(Generator(config), _output, start: new TrainingStart(Resume: first.LastCheckpoint));
+
+        Assert.True(resumed.Status == TrainingStatus.Completed, resumed.Message);
+        Assert.Equal(first.RunId, resumed.RunId);
+        Assert.Equal(whole.History.Select(r => r.Loss), resumed.History.Select(r => r.Loss));
+        Assert.Equal(whole.History.Select(r => r.ValLoss), resumed.History.Select(r => r.ValLoss));
+        Assert.Equal(whole.History.Select(r => r.LearningRate), resumed.History.Select(r => r.LearningRate));
+        var log = File.ReadAllText(resumed.LogPath!);
+        Assert.Contains("resumed run " + first.RunId + " after epoch 2", log);
+    }
+
+    [Fact]
+    public void EarlyStoppingEndsTheRunWhenTheMonitoredMetricStalls()
+    {
+        var config = SmallConfig(epochs: 30);
+        // With no learning and a fixed batch order, every epoch's training loss equals the first.
+        config.Training.LearningRate = 0;
+        config.Batch.Shuffle = false;
+        config.Training.Monitor = "loss";
+        config.Training.EarlyStoppingPatience = 2;
+        var run = new Trainer(config).Run(Generator(config), _output);
+        Assert.Equal(TrainingStatus.EarlyStopped, run.Status);
+        Assert.Equal(3, run.EpochsCompleted);
+        Assert.Equal(1, run.BestEpoch);
+        Assert.Contains("loss has not improved for 2 epochs", run.Message);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.AdamW)]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.RmsProp)]
+    [InlineData(OptimizerKind.Adadelta)]
+    public void EveryOptimizerTrains(OptimizerKind optimizer)
+    {
+        var config = SmallConfig(epochs: 2);
+        config.Training.Optimizer = optimizer;
+        config.Training.LearningRate = optimizer switch { OptimizerKind.Adadelta => 1.0, OptimizerKind.RmsProp => 1e-3, _ => 0.01 };
+        config.Training.GradientClipNorm = 1.0;
+        config.Training.Checkpoint = CheckpointPolicy.Every;
+        var run = new Trainer(config).Run(Generator(config), _output);
+        Assert.True(run.Status == TrainingStatus.Completed, run.Message);
+        Assert.True(run.History[1].Loss < run.History[0].Loss, $"{optimizer}: {run.History[0].Loss} -> {run.History[1].Loss}");
+        Assert.True(File.Exists(Path.Combine(run.OutputDirectory, "epoch-0002.ckpt")));
+    }
+
+    [Fact]
+    public void CheckpointsCarryTheConfigurationAndRefuseForeignFiles()
+    {
+        var config = SmallConfig(epochs: 1);
+        config.Model.Filters = 6;
+        var run = new Trainer(config).Run(Generator(config), _output);
+        Assert.True(run.BestCheckpoint is not null, $"{run.Status}: {run.Message}");
+        var state = Checkpoint.ReadState(run.BestCheckpoint);
+        Assert.Equal(1, state.Epoch);
+        Assert.Equal(6, Checkpoint.ConfigOf(state, run.BestCheckpoint!).Model.Filters);
+        Assert.Equal(run.TrainableParameters, state.TrainableParameters);
+
+        string foreign = Path.Combine(_output, "foreign.ckpt");
+        File.WriteAllText(foreign, "not a checkpoint");
+        Assert.Contains("not a DataPipeline checkpoint", Assert.Throws<InvalidDataException>(() => Checkpoint.ReadState(foreign)).Message);
     }
 
     [Fact]

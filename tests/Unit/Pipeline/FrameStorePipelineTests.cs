@@ -134,6 +134,11 @@ public sealed class FrameStorePipelineTests : IDisposable
         // 5 static frames: 3 pairs per row, 2 rows.
         Assert.Equal((6 * DataPipeline.Engine.Reporting.FramePreview.PanelWidth, 2 * DataPipeline.Engine.Reporting.FramePreview.PanelHeight), (gridImage.Width, gridImage.Height));
 
+        // Frames that carry a prediction get a third panel: 2 frames side by side, 3 panels each.
+        var predicted = (FileInfo)_session.Ok("New-SyntheticFrame -Count 2 -Size 16 | ForEach-Object { $_.WithPrediction($_.Label) } | Export-FramePreview pred.png -PassThru").Single().BaseObject;
+        using var predictedImage = SKBitmap.Decode(predicted.FullName);
+        Assert.Equal((6 * DataPipeline.Engine.Reporting.FramePreview.PanelWidth, DataPipeline.Engine.Reporting.FramePreview.PanelHeight), (predictedImage.Width, predictedImage.Height));
+
         var none = _session.Run("@() | Export-FramePreview empty.png").Error;
         Assert.StartsWith("NoFramesToPreview", none.FullyQualifiedErrorId);
     }

@@ -36,7 +36,7 @@ public sealed class TrainingPipelineTests : IDisposable
                 Export-TrainingHistory -Path out -PassThru
             """);
         var files = output.Select(o => (FileInfo)o.BaseObject).Select(f => f.Name).ToList();
-        Assert.Equal(["history.csv", "history.json", "loss.png", "mse.png", "dice.png", "precision.png", "recall.png", "learning_rate.png"], files);
+        Assert.Equal(["history.csv", "history.json", "loss.png", "mse.png", "dice.png", "precision.png", "recall.png", "val_f1.png", "val_rmse_px.png", "learning_rate.png"], files);
 
         var csv = File.ReadAllLines(Path.Combine(_dir, "out", "history.csv"));
         Assert.Equal(4, csv.Length); // header + 3 epochs
@@ -46,6 +46,8 @@ public sealed class TrainingPipelineTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out", "history.json")));
         Assert.Equal(3, json.RootElement.GetProperty("history").GetArrayLength());
         Assert.Equal("Completed", json.RootElement.GetProperty("status").GetString());
+        // Simulated frames carry their scatterers, so localisation is scored on the validation split.
+        Assert.InRange(json.RootElement.GetProperty("history")[2].GetProperty("val_f1").GetDouble(), 0, 1);
         Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "runs"))); // one run folder with its checkpoints
     }
 

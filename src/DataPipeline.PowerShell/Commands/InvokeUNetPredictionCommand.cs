@@ -1,0 +1,99 @@
+using System.Management.Automation;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Inference;
+using DataPipeline.Engine.Models;
+
+namespace DataPipeline.PowerShell.Commands;
+
+/// <summary>
+/// Runs a trained U-Net over frames from the pipeline and emits them carrying their prediction
+/// maps (Frame.Prediction), in batches, streaming.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "UNetPrediction", DefaultParameterSetName = ModelSet)]
+[OutputType(typeof(Frame))]
+public sealed class InvokeUNetPredictionCommand : DataPipelineCmdlet
+{
+    private const string ModelSet = "Model", CheckpointSet = "Checkpoint";
+    private readonly List<Frame> _pending = [];
+    private Predictor? _predictor;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Frame[] InputObject { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = ModelSet, Position = 0)]
+    public UNetModel Model { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = CheckpointSet)]
+    public string Checkpoint { get; set; } = "";
+
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int BatchSize { get; set; } = 16;
+
+    [Parameter]
+    [ValidatePattern("^(auto|cpu|cuda(:[0-9]+)?)$")]
+    public string Device { get; set; } = "auto";
+
+    protected override void BeginProcessing()
+    {
+        EnsureTorch();
+        UNetModel model;
+        if (ParameterSetName == CheckpointSet)
+        {
+            string path = ResolvePath(Checkpoint);
+            try
+            {
+                model = UNetModel.Load(path);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidCheckpoint",
+                    File.Exists(path) ? ErrorCategory.InvalidData : ErrorCategory.ObjectNotFound, path));
+                return;
+            }
+        }
+        else
+        {
+            model = Model;
+            if (model.CheckpointPath is null)
+                WriteWarning("The model has no checkpoint: its predictions come from untrained weights.");
+        }
+        try
+        {
+            _predictor = new Predictor(model, Device);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowArgumentError(e, "InvalidDevice", Device);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var frame in InputObject)
+        {
+            if (_pending.Count > 0 && !_pending[0].Shape.SequenceEqual(frame.Shape)) Flush();
+            _pending.Add(frame);
+            if (_pending.Count >= BatchSize) Flush();
+        }
+    }
+
+    protected override void EndProcessing() => Flush();
+
+    private void Flush()
+    {
+        if (_pending.Count == 0) return;
+        try
+        {
+            foreach (var frame in _predictor!.Predict(_pending))
+                WriteObject(frame);
+        }
+        catch (ArgumentException e)
+        {
+            WriteError(new ErrorRecord(e, "FrameDoesNotFitModel", ErrorCategory.InvalidData, _pending[0]));
+        }
+        _pending.Clear();
+    }
+
+    protected override void StopProcessing() => _predictor?.Dispose();
+}

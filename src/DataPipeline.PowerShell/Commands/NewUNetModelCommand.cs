@@ -1,0 +1,27 @@
+using System.Management.Automation;
+using DataPipeline.Engine.Models;
+
+namespace DataPipeline.PowerShell.Commands;
+
+/// <summary>Describes the U-Net a configuration builds: shapes, layer table, parameter counts.</summary>
+[Cmdlet(VerbsCommon.New, "UNetModel")]
+[OutputType(typeof(UNetModel))]
+public sealed class NewUNetModelCommand : DataPipelineCmdlet
+{
+    [Parameter(Position = 0)]
+    public string? Config { get; set; }
+
+    /// <summary>The super-resolution factor; default the config's [model] size_ratio, or 1 when that is 0.</summary>
+    [Parameter]
+    [ValidateRange(1, 16)]
+    public int SizeRatio { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var config = LoadConfig(Config);
+        int ratio = IsBound(nameof(SizeRatio)) ? SizeRatio : Math.Max(1, config.Model.SizeRatio);
+        config.Model.SizeRatio = ratio;
+        EnsureTorch();
+        WriteObject(UNetModel.Create(config, ratio));
+    }
+}

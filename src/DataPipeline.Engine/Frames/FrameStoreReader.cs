@@ -37,6 +37,8 @@ public sealed class FrameStoreReader : IDisposable
         if (Manifest.Version > FrameStoreManifest.CurrentVersion)
             throw new FrameStoreException($"store format version {Manifest.Version} is newer than this module reads ({FrameStoreManifest.CurrentVersion}); update DataPipeline.", path);
 
+        if (Manifest.Count < 1 || Manifest.ChunkFrames < 1 || Manifest.FrameShape.Length is < 2 or > 3)
+            throw new FrameStoreException($"the manifest is inconsistent (count {Manifest.Count}, chunk_frames {Manifest.ChunkFrames}, frame_shape [{string.Join(", ", Manifest.FrameShape)}]).", path);
         _data = (NativeDataset)file.Dataset("data");
         _frameValues = Frame.ElementCount(Manifest.FrameShape);
         CheckDims(_data, "data", [Manifest.Count, .. Manifest.FrameShape]);

@@ -22,6 +22,9 @@
         'Invoke-TrainingSweep'
         'Export-TrainingHistory'
         'New-TrainingConfig'
+        'Export-FrameDataset'
+        'Import-FrameDataset'
+        'Export-FramePreview'
         'Measure-Localization'
     )
     FunctionsToExport    = @()

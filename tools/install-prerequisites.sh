@@ -4,7 +4,8 @@
 # TorchSharp 0.107's native wrapper (libLibTorchSharp.so) is linked against GCC 13's libstdc++
 # (symbol version GLIBCXX_3.4.32); bookworm ships GCC 12's. The fix is the libstdc++6 of Debian 13
 # "trixie", taken from a trixie apt source pinned at priority 100 so that nothing else is upgraded
-# from it unless asked for. Fonts are installed so that ScottPlot's figures have readable text.
+# from it unless asked for. Fonts are installed so that ScottPlot's figures have readable text,
+# and python3-h5py so that the tests can open frame stores the way Python users will.
 #
 # Idempotent: every step checks first and does nothing when already satisfied. Run as root.
 set -euo pipefail
@@ -47,4 +48,13 @@ if ! fc-list 2>/dev/null | grep -qi dejavu; then
     echo "fonts: installed DejaVu"
 else
     echo "fonts: DejaVu present"
+fi
+
+# h5py for Debian's python3: the tests open frame stores with it, as Python users will.
+if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+    echo "h5py: present"
+else
+    apt_update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-h5py >/dev/null
+    echo "h5py: installed python3-h5py"
 fi

@@ -22,6 +22,31 @@ Describe 'New-SyntheticFrame' {
         ($counts | Where-Object { $_ -lt 2 -or $_ -gt 3 }) | Should -BeNullOrEmpty
     }
 
+    It 'gives the same frames whatever -ThrottleLimit' {
+        $one = New-SyntheticFrame -Count 5 -Size 16 -Frames 2 -Seed 2 -ThrottleLimit 1
+        $all = New-SyntheticFrame -Count 5 -Size 16 -Frames 2 -Seed 2
+        foreach ($i in 0..4) {
+            [System.Linq.Enumerable]::SequenceEqual([float[]]$one[$i].Data, [float[]]$all[$i].Data) | Should -BeTrue
+        }
+    }
+
+    It 'takes noise as -SnrDb or -NoiseStd, not both' {
+        $frame = New-SyntheticFrame -Count 1 -Size 32 -Scatterers 3 -SnrDb 20 -Amplitude 0.5, 2 -Combine Sum
+        $frame.Shape | Should -Be @(32, 32)
+        { New-SyntheticFrame -Count 1 -SnrDb 20 -NoiseStd 0.1 } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
+    }
+
+    It 'rejects a config that sets both noise_std and snr_db, naming the key' {
+        $config = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "dp-noise-$([guid]::NewGuid()).toml")
+        [System.IO.File]::WriteAllText($config, "[simulation]`nnoise_std = 0.1`nsnr_db = 20`n")
+        try {
+            { New-SyntheticFrame -Count 1 -Config $config } | Should -Throw '*simulation.snr_db*'
+        }
+        finally {
+            [System.IO.File]::Delete($config)
+        }
+    }
+
     It 'rejects an impossible scatterer range' {
         { New-SyntheticFrame -Count 1 -Scatterers 5, 2 } | Should -Throw -ErrorId 'InvalidSimulationSettings*'
     }

@@ -95,7 +95,7 @@ public static class ConfigLoader
             if (!seenSections.Add(sectionName))
                 throw new ConfigException($"section [{sectionName}] appears twice", sourceName, sectionLine, sectionName);
 
-            var seenKeys = new HashSet<string>();
+            var seenKeys = new Dictionary<string, int>();
             foreach (var item in table.Items)
             {
                 string keyName = KeyName(item.Key);
@@ -105,10 +105,18 @@ public static class ConfigLoader
                     ?? throw new ConfigException(
                         $"unknown key '{fullKey}'; the keys of [{sectionName}] are {string.Join(", ", target.First.Keys.Select(k => k.Name))}",
                         sourceName, line, fullKey);
-                if (!seenKeys.Add(keyName))
+                if (!seenKeys.TryAdd(keyName, line))
                     throw new ConfigException($"key '{fullKey}' is set twice", sourceName, line, fullKey);
                 object value = Convert(key, item.Value, fullKey, sourceName, line);
                 key.Property.SetValue(target.Instance, value);
+            }
+            foreach (var key in target.First.Keys)
+            {
+                string? other = key.Attribute.ExclusiveWith;
+                if (other is not null && seenKeys.TryGetValue(key.Name, out int line) && seenKeys.ContainsKey(other))
+                    throw new ConfigException(
+                        $"'{sectionName}.{key.Name}' and '{sectionName}.{other}' are both set; they say the same thing two ways, so keep one",
+                        sourceName, line, $"{sectionName}.{key.Name}");
             }
         }
         return config;
@@ -151,7 +159,7 @@ public static class ConfigLoader
                 throw Error("expected an odd number");
             return type == typeof(int) ? (object)(int)integer.Value : integer.Value;
         }
-        if (type == typeof(double))
+        if (type == typeof(double) || type == typeof(double?))
         {
             double value = NumberOf(syntax) ?? throw Error("expected a number");
             CheckNumber(value, rules, Error);

@@ -22,8 +22,26 @@ public static class ConfigTemplate
             foreach (var key in section.Keys)
             {
                 text.AppendLine($"# {key.Attribute.Description}{Allowed(key)}");
-                text.AppendLine($"{key.Name} = {Format(key.Property.GetValue(instance)!)}");
+                object? value = key.Property.GetValue(instance);
+                text.AppendLine(value is null ? $"# {key.Name} = {key.Attribute.Example}" : $"{key.Name} = {Format(value)}");
             }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// One section as TOML without comments, set keys only: how a store's manifest records the
+    /// settings that made its frames, in the form a configuration file takes them back.
+    /// </summary>
+    public static string WriteSection(object section)
+    {
+        var schema = ConfigLoader.Sections.Single(s => s.Type == section.GetType());
+        var text = new StringBuilder();
+        text.Append('[').Append(schema.Name).AppendLine("]");
+        foreach (var key in schema.Keys)
+        {
+            object? value = key.Property.GetValue(section);
+            if (value is not null) text.AppendLine($"{key.Name} = {Format(value)}");
         }
         return text.ToString();
     }

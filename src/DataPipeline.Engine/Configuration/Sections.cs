@@ -1,5 +1,6 @@
 using DataPipeline.Engine.Evaluation;
 using DataPipeline.Engine.Models;
+using DataPipeline.Engine.Simulation;
 using DataPipeline.Engine.Training;
 
 namespace DataPipeline.Engine.Configuration;
@@ -32,8 +33,17 @@ public sealed class SimulationSettings
     [ConfigKey("removal_probability", "Chance per scatterer and time step that it is missing from the data (kept in the label).", Min = 0, Max = 1, MaxExclusive = true)]
     public double RemovalProbability { get; set; } = 0.05;
 
-    [ConfigKey("noise_std", "Standard deviation of additive Gaussian noise on the data (not the label).", Min = 0)]
+    [ConfigKey("noise_std", "Standard deviation of additive Gaussian noise on the data (not the label); leave it out when snr_db is set.", Min = 0)]
     public double NoiseStd { get; set; } = 0.03;
+
+    [ConfigKey("snr_db", "Noise as a signal-to-noise ratio in dB instead of noise_std: per frame, sigma = rms(clean data) * 10^(-snr_db/20). Unset by default; setting it and noise_std is an error.", Min = -100, Max = 200, ExclusiveWith = "noise_std", Example = "20.0")]
+    public double? SnrDb { get; set; }
+
+    [ConfigKey("amplitude", "Peak of each scatterer in the data, uniform in [lo, hi]; labels always peak at 1.", Min = 0, Max = 1e6)]
+    public DoubleRange Amplitude { get; set; } = new(1, 1);
+
+    [ConfigKey("combine", "How overlapping blobs combine: max keeps every peak at its height (the original's choice), sum adds them.")]
+    public PsfCombine Combine { get; set; } = PsfCombine.Max;
 
     [ConfigKey("psf_sigma_px", "Sigma of the Gaussian point-spread function of the data.", Min = 0.05, Max = 1000)]
     public double PsfSigmaPx { get; set; } = 3.1;

@@ -9,7 +9,7 @@ namespace DataPipeline.Engine.Frames;
 public sealed class Frame
 {
     public Frame(float[] data, int[] shape, float[]? label, int[]? labelShape, string source, int index,
-        IReadOnlyList<ScattererPosition>? positions = null)
+        IReadOnlyList<ScattererPosition>? positions = null, FrameOrigin? origin = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(shape);
@@ -33,6 +33,7 @@ public sealed class Frame
         Source = source;
         Index = index;
         Positions = positions;
+        Origin = origin;
     }
 
     /// <summary>Data values, row-major over <see cref="Shape"/>.</summary>
@@ -55,6 +56,9 @@ public sealed class Frame
     /// <summary>True scatterer positions in data pixel coordinates, when known (simulated frames).</summary>
     public IReadOnlyList<ScattererPosition>? Positions { get; }
 
+    /// <summary>What made the frame (generator, seed, settings), when known; shared by every frame of one run.</summary>
+    public FrameOrigin? Origin { get; }
+
     /// <summary>
     /// The model's prediction for this frame (probabilities), row-major over <see cref="PredictionShape"/>:
     /// the label's shape for labelled frames. Null until Invoke-UNetPrediction or <see cref="WithPrediction(float[])"/>.
@@ -73,7 +77,7 @@ public sealed class Frame
             throw new ArgumentException($"A prediction of shape [{string.Join("x", shape)}] needs {ElementCount(shape)} values; got {prediction.Length}.", nameof(prediction));
         if (LabelShape is not null && !shape.SequenceEqual(LabelShape))
             throw new ArgumentException($"A prediction for {this} must have the label's shape [{string.Join("x", LabelShape)}]; got [{string.Join("x", shape)}].", nameof(shape));
-        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions) { Prediction = prediction, PredictionShape = shape };
+        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions, Origin) { Prediction = prediction, PredictionShape = shape };
     }
 
     public int TimeSteps => Shape.Length == 3 ? Shape[0] : 1;
@@ -100,6 +104,12 @@ public sealed class Frame
 
     public override string ToString() => $"{Source}#{Index} [{string.Join("x", Shape)}]";
 }
+
+/// <summary>
+/// What produced a frame, so that a store can record how its frames were made and a run can be
+/// repeated: the generator ("ScattererSimulator"), its seed, and its settings as TOML.
+/// </summary>
+public sealed record FrameOrigin(string Generator, long? Seed, string? Configuration);
 
 /// <summary>
 /// Where one scatterer is at one time step, in data pixel coordinates (pixel centres at integers;

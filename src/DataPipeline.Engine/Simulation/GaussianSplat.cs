@@ -2,9 +2,9 @@ namespace DataPipeline.Engine.Simulation;
 
 /// <summary>
 /// Draws an isotropic Gaussian blob centred at a sub-pixel position into an image, combining with
-/// what is there by maximum (so overlapping scatterers keep their peaks, as in the lab's original
-/// simulator). Only a window of ±4 sigma is touched: the original convolved every impulse with a
-/// full-frame kernel, O(N^4) per scatterer.
+/// what is there by maximum (overlapping scatterers keep their peaks, as in the lab's original
+/// simulator) or by sum. Only a window of ±4 sigma is touched: the original convolved every
+/// impulse with a full-frame kernel, O(N^4) per scatterer.
 /// </summary>
 internal static class GaussianSplat
 {
@@ -12,8 +12,8 @@ internal static class GaussianSplat
 
     /// <param name="image">Row-major plane of <paramref name="height"/> x <paramref name="width"/>.</param>
     /// <param name="offset">Start of the plane within <paramref name="image"/> (for [T, H, W] arrays).</param>
-    public static void DrawMax(float[] image, int offset, int height, int width,
-        double row, double column, double sigma, double amplitude)
+    public static void Draw(float[] image, int offset, int height, int width,
+        double row, double column, double sigma, double amplitude, PsfCombine combine)
     {
         double reach = TruncateSigmas * sigma;
         int r0 = Math.Max(0, (int)Math.Floor(row - reach));
@@ -38,7 +38,8 @@ internal static class GaussianSplat
             for (int c = c0; c <= c1; c++)
             {
                 float v = (float)(rowWeight * columnWeights[c - c0]);
-                if (v > image[line + c]) image[line + c] = v;
+                if (combine == PsfCombine.Sum) image[line + c] += v;
+                else if (v > image[line + c]) image[line + c] = v;
             }
         }
     }

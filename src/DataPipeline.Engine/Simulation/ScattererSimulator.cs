@@ -12,15 +12,20 @@ namespace DataPipeline.Engine.Simulation;
 ///
 /// Frame i of a run depends only on (seed, i): every frame draws from its own random stream, so
 /// the output is the same whatever Count, the start index or the number of threads.
+/// Noise is given either as a standard deviation or as a true SNR in dB against the frame's own
+/// clean signal (the original read a "NoiseDB" that was really a std).
 /// </summary>
 public sealed class ScattererSimulator
 {
     private readonly SimulationSettings _settings;
+    private readonly FrameOrigin _origin;
 
     public ScattererSimulator(SimulationSettings settings)
     {
         Validate(settings);
         _settings = settings;
+        // Recorded on every frame (one shared object), so a store can say how its frames were made.
+        _origin = new FrameOrigin(nameof(ScattererSimulator), settings.Seed, ConfigTemplate.WriteSection(settings));
     }
 
     private static void Validate(SimulationSettings s)
@@ -31,6 +36,10 @@ public sealed class ScattererSimulator
         if (s.SizeRatio < 1) throw new ArgumentException($"SizeRatio must be at least 1; got {s.SizeRatio}.");
         if (s.Frames < 1) throw new ArgumentException($"Frames must be at least 1; got {s.Frames}.");
         if (s.PsfSigmaPx <= 0) throw new ArgumentException($"The PSF sigma must be positive; got {s.PsfSigmaPx}.");
+        if (s.Amplitude.Low < 0 || s.Amplitude.Low > s.Amplitude.High)
+            throw new ArgumentException($"Amplitude must be a range [lo, hi] with 0 <= lo <= hi; got {s.Amplitude}.");
+        if (s.SnrDb is double snr && !double.IsFinite(snr))
+            throw new ArgumentException($"The SNR must be a finite number of dB; got {snr}.");
         long labelValues = (long)s.Frames * s.Size * s.SizeRatio * s.Size * s.SizeRatio;
         if (labelValues > Array.MaxLength)
             throw new ArgumentException($"A {s.Frames}x{s.Size * s.SizeRatio}x{s.Size * s.SizeRatio} label is too large for one frame.");
@@ -38,15 +47,20 @@ public sealed class ScattererSimulator
 
     public string SourceName => $"synthetic(seed={_settings.Seed})";
 
-    /// <summary>Frames start .. start+count-1, in order, generated in parallel chunks.</summary>
-    public IEnumerable<Frame> Generate(int start, int count, CancellationToken cancellation = default)
+    /// <summary>
+    /// Frames start .. start+count-1, in order, generated in parallel chunks on at most
+    /// <paramref name="threads"/> threads (0: one per core). Only one chunk is held at a time.
+    /// </summary>
+    public IEnumerable<Frame> Generate(int start, int count, int threads = 0, CancellationToken cancellation = default)
     {
-        int chunk = Math.Max(1, Environment.ProcessorCount * 4);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        int workers = threads > 0 ? threads : Environment.ProcessorCount;
+        int chunk = Math.Max(1, workers * 4);
         var buffer = new Frame[chunk];
+        var options = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = workers };
         for (int first = start; first < start + count; first += chunk)
         {
             int n = Math.Min(chunk, start + count - first);
-            var options = new ParallelOptions { CancellationToken = cancellation };
             Parallel.For(0, n, options, i => buffer[i] = Render(first + i));
             for (int i = 0; i < n; i++)
                 yield return buffer[i];
@@ -71,6 +85,7 @@ public sealed class ScattererSimulator
             double column = random.NextDouble(0, size - 1);
             double speed = random.NextDouble(s.VelocityPx.Low, s.VelocityPx.High);
             double angle = random.NextDouble(s.AngleDeg.Low, s.AngleDeg.High) * Math.PI / 180;
+            double amplitude = random.NextDouble(s.Amplitude.Low, s.Amplitude.High);
             double dRow = t > 1 ? speed * Math.Cos(angle) : 0;
             double dColumn = t > 1 ? speed * Math.Sin(angle) : 0;
 
@@ -83,20 +98,29 @@ public sealed class ScattererSimulator
                     positions.Add(new ScattererPosition(step, k, pr, pc, inData));
                 // Scatterers just outside the field of view still blur into it, as on a scanner.
                 if (inData)
-                    GaussianSplat.DrawMax(data, step * size * size, size, size, pr, pc, s.PsfSigmaPx, 1.0);
-                GaussianSplat.DrawMax(label, step * labelSize * labelSize, labelSize, labelSize,
-                    (pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5, labelSigma, 1.0);
+                    GaussianSplat.Draw(data, step * size * size, size, size, pr, pc, s.PsfSigmaPx, amplitude, s.Combine);
+                // The label is a confidence map: every scatterer peaks at 1 whatever its echo strength.
+                GaussianSplat.Draw(label, step * labelSize * labelSize, labelSize, labelSize,
+                    (pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5, labelSigma, 1.0, s.Combine);
             }
         }
 
-        if (s.NoiseStd > 0)
+        double noiseStd = s.SnrDb is double snrDb ? Rms(data) * Math.Pow(10, -snrDb / 20) : s.NoiseStd;
+        if (noiseStd > 0)
         {
             for (int i = 0; i < data.Length; i++)
-                data[i] += (float)(s.NoiseStd * random.NextGaussian());
+                data[i] += (float)(noiseStd * random.NextGaussian());
         }
 
         int[] shape = t > 1 ? [t, size, size] : [size, size];
         int[] labelShape = t > 1 ? [t, labelSize, labelSize] : [labelSize, labelSize];
-        return new Frame(data, shape, label, labelShape, SourceName, index, positions);
+        return new Frame(data, shape, label, labelShape, SourceName, index, positions, _origin);
+    }
+
+    private static double Rms(float[] values)
+    {
+        double sum = 0;
+        foreach (float v in values) sum += (double)v * v;
+        return Math.Sqrt(sum / values.Length);
     }
 }

@@ -8,10 +8,13 @@ namespace DataPipeline.PowerShell.Commands;
 /// Simulates ultrasound frames of point scatterers blurred by a Gaussian PSF, with labels at
 /// SizeRatio times the resolution. Frames stream out as they are made.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "SyntheticFrame")]
+[Cmdlet(VerbsCommon.New, "SyntheticFrame", DefaultParameterSetName = NoiseStdSet)]
 [OutputType(typeof(Frame))]
-public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet
+public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
 {
+    private const string NoiseStdSet = "NoiseStd", SnrSet = "Snr";
+    private readonly CancellationTokenSource _stop = new();
+
     [Parameter(Position = 0)]
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
@@ -36,9 +39,29 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet
     [ValidateRange(1, 16)]
     public int SizeRatio { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = NoiseStdSet)]
     [ValidateRange(0.0, double.MaxValue)]
     public double NoiseStd { get; set; }
+
+    /// <summary>Noise as a true SNR in dB against each frame's clean signal, instead of -NoiseStd.</summary>
+    [Parameter(ParameterSetName = SnrSet)]
+    [ValidateRange(-100.0, 200.0)]
+    public double SnrDb { get; set; }
+
+    /// <summary>Peak amplitude of each scatterer in the data as lo, hi (one number for a fixed amplitude).</summary>
+    [Parameter]
+    [ValidateCount(1, 2)]
+    [ValidateRange(0.0, 1e6)]
+    public double[]? Amplitude { get; set; }
+
+    /// <summary>How overlapping blobs combine: Max (keeps peaks) or Sum.</summary>
+    [Parameter]
+    public PsfCombine Combine { get; set; }
+
+    /// <summary>Threads that generate frames; 0 (default) uses every core. Frames are the same whatever the number.</summary>
+    [Parameter]
+    [ValidateRange(0, 1024)]
+    public int ThrottleLimit { get; set; }
 
     [Parameter]
     [ValidateRange(0.05, 1000.0)]
@@ -63,7 +86,14 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet
         if (IsBound(nameof(Frames))) settings.Frames = Frames;
         if (IsBound(nameof(Scatterers))) settings.Scatterers = new(Scatterers![0], Scatterers[^1]);
         if (IsBound(nameof(SizeRatio))) settings.SizeRatio = SizeRatio;
-        if (IsBound(nameof(NoiseStd))) settings.NoiseStd = NoiseStd;
+        if (IsBound(nameof(NoiseStd)))
+        {
+            settings.NoiseStd = NoiseStd;
+            settings.SnrDb = null;
+        }
+        if (IsBound(nameof(SnrDb))) settings.SnrDb = SnrDb;
+        if (IsBound(nameof(Amplitude))) settings.Amplitude = new(Amplitude![0], Amplitude[^1]);
+        if (IsBound(nameof(Combine))) settings.Combine = Combine;
         if (IsBound(nameof(PsfSigma))) settings.PsfSigmaPx = PsfSigma;
         if (IsBound(nameof(Seed))) settings.Seed = Seed;
 
@@ -80,15 +110,23 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet
 
         var progress = new ProgressRecord(1, "Simulating frames", "starting");
         int done = 0;
-        foreach (var frame in simulator.Generate(StartIndex, settings.Count, CancellationToken.None))
+        try
         {
-            WriteObject(frame);
-            if (++done % 64 == 0 && settings.Count > 256)
+            foreach (var frame in simulator.Generate(StartIndex, settings.Count, ThrottleLimit, _stop.Token))
             {
-                progress.StatusDescription = $"{done} of {settings.Count}";
-                progress.PercentComplete = (int)(100L * done / settings.Count);
-                WriteProgress(progress);
+                WriteObject(frame);
+                if (++done % 64 == 0 && settings.Count > 256)
+                {
+                    progress.StatusDescription = $"{done} of {settings.Count}";
+                    progress.PercentComplete = (int)(100L * done / settings.Count);
+                    WriteProgress(progress);
+                }
             }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The user stopped the pipeline: end quietly, as any stopped cmdlet does.
+            throw new PipelineStoppedException();
         }
         if (settings.Count > 256)
         {
@@ -96,4 +134,9 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet
             WriteProgress(progress);
         }
     }
+
+    // Ctrl+C or a downstream Select-Object -First: stop the parallel generation of the current chunk too.
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose() => _stop.Dispose();
 }

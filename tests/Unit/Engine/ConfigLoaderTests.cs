@@ -107,7 +107,7 @@ public class ConfigLoaderTests
         {
             Assert.Contains($"[{section.Name}]", text);
             foreach (var key in section.Keys)
-                Assert.Contains($"\n{key.Name} = ", text);
+                Assert.Contains(key.Attribute.Example is null ? $"\n{key.Name} = " : $"\n# {key.Name} = {key.Attribute.Example}", text);
         }
         var back = ConfigLoader.Parse(text, "template.toml");
         var defaults = new PipelineConfig();
@@ -124,5 +124,25 @@ public class ConfigLoaderTests
     {
         var config = ConfigLoader.LoadFile(Path.Combine(SharedPaths.BenchConfigs, file));
         Assert.Equal(2, config.Training.Threads);
+    }
+
+    [Fact]
+    public void NoiseIsGivenAsStdOrAsSnrButNotBoth()
+    {
+        var snr = ConfigLoader.Parse("[simulation]\nsnr_db = 12.5\ncombine = \"sum\"\namplitude = [0.5, 2]\n", "cfg.toml").Simulation;
+        Assert.Equal(12.5, snr.SnrDb);
+        Assert.Equal(DataPipeline.Engine.Simulation.PsfCombine.Sum, snr.Combine);
+        Assert.Equal(new DoubleRange(0.5, 2), snr.Amplitude);
+        Assert.Null(ConfigLoader.Parse("", "cfg.toml").Simulation.SnrDb);
+
+        var e = Fails("[simulation]\nnoise_std = 0.1\nsnr_db = 20\n");
+        Assert.Equal("simulation.snr_db", e.Key);
+        Assert.Equal(3, e.Line);
+        Assert.Contains("noise_std", e.Message);
+
+        // The template shows the unset key commented out, so uncommenting it gives a valid file.
+        string template = ConfigTemplate.Write(new PipelineConfig());
+        Assert.Contains("\n# snr_db = 20.0\n", template.ReplaceLineEndings("\n"));
+        Assert.Contains("\ncombine = \"max\"\n", template.ReplaceLineEndings("\n"));
     }
 }

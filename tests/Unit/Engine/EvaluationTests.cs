@@ -20,7 +20,7 @@ public class EvaluationTests
         var positions = truths.Select((p, i) => new ScattererPosition(0, i, p.Row, p.Column, true)).ToList();
         var label = new float[Size * Size];
         var prediction = new float[Size * Size];
-        foreach (var p in peaks) GaussianSplat.DrawMax(prediction, 0, Size, Size, p.Row, p.Column, 1.0, amplitude);
+        foreach (var p in peaks) GaussianSplat.Draw(prediction, 0, Size, Size, p.Row, p.Column, 1.0, amplitude, PsfCombine.Max);
         return new Frame(new float[Size * Size], [Size, Size], label, [Size, Size], "test", 0, positions).WithPrediction(prediction);
     }
 
@@ -163,7 +163,7 @@ public class EvaluationTests
     {
         const int height = 24, width = 28;
         var map = new float[height * width];
-        GaussianSplat.DrawMax(map, 0, height, width, 10.3, 12.7, 1.5, 1.0);
+        GaussianSplat.Draw(map, 0, height, width, 10.3, 12.7, 1.5, 1.0, PsfCombine.Max);
         var refined = Assert.Single(PeakDetector.Find(map, height, width, 7, RefineMode.Centroid, 0.5));
         Assert.InRange(refined.Position.Row, 10.25, 10.35);
         Assert.InRange(refined.Position.Column, 12.65, 12.75);
@@ -178,7 +178,7 @@ public class EvaluationTests
         const int ratio = 2, labelSize = Size * ratio;
         var truth = new ScattererPosition(0, 0, 5.9, 8.65, true);
         var prediction = new float[labelSize * labelSize];
-        GaussianSplat.DrawMax(prediction, 0, labelSize, labelSize, 12.3, 17.8, 1.5, 1.0);
+        GaussianSplat.Draw(prediction, 0, labelSize, labelSize, 12.3, 17.8, 1.5, 1.0, PsfCombine.Max);
         var frame = new Frame(new float[Size * Size], [Size, Size], new float[labelSize * labelSize], [labelSize, labelSize],
             "test", 0, [truth]).WithPrediction(prediction);
         var result = Evaluate(Settings(tolerance: 0.5, refine: RefineMode.Centroid, window: 7), frame);
@@ -203,8 +203,8 @@ public class EvaluationTests
         // Step 0: the scatterer is found. Step 1: it moved and the prediction did not follow.
         int plane = Size * Size;
         var prediction = new float[2 * plane];
-        GaussianSplat.DrawMax(prediction, 0, Size, Size, 4, 4, 1.0, 1.0);
-        GaussianSplat.DrawMax(prediction, plane, Size, Size, 4, 4, 1.0, 1.0);
+        GaussianSplat.Draw(prediction, 0, Size, Size, 4, 4, 1.0, 1.0, PsfCombine.Max);
+        GaussianSplat.Draw(prediction, plane, Size, Size, 4, 4, 1.0, 1.0, PsfCombine.Max);
         ScattererPosition[] positions = [new(0, 0, 4, 4, true), new(1, 0, 4, 9, false)];
         var frame = new Frame(new float[2 * plane], [2, Size, Size], new float[2 * plane], [2, Size, Size], "seq", 3, positions)
             .WithPrediction(prediction);
@@ -265,8 +265,8 @@ public class EvaluationTests
         // (0.3, 0.8] gives F1 = 1, lower ones admit the false peaks, higher ones lose everything.
         var frame = FrameWith([new(3, 3), new(3, 12), new(12, 3)], [new(3, 3), new(3, 12), new(12, 3)], 0.8);
         var spurious = (float[])frame.Prediction!.Clone();
-        GaussianSplat.DrawMax(spurious, 0, Size, Size, 12, 12, 1.0, 0.3);
-        GaussianSplat.DrawMax(spurious, 0, Size, Size, 8, 8, 1.0, 0.3);
+        GaussianSplat.Draw(spurious, 0, Size, Size, 12, 12, 1.0, 0.3, PsfCombine.Max);
+        GaussianSplat.Draw(spurious, 0, Size, Size, 8, 8, 1.0, 0.3, PsfCombine.Max);
         var result = Evaluate(Settings(), frame.WithPrediction(spurious));
         Assert.Equal(0.35, result.BestThreshold, 12);
         Assert.Equal(0.75, result.Sweep.Single(p => Math.Abs(p.Threshold - 0.3) < 1e-9).F1);
@@ -278,8 +278,8 @@ public class EvaluationTests
     public void TruthCanComeFromTheLabelMap()
     {
         var label = new float[Size * Size];
-        GaussianSplat.DrawMax(label, 0, Size, Size, 4, 4, 1.0, 1.0);
-        GaussianSplat.DrawMax(label, 0, Size, Size, 11, 9, 1.0, 1.0);
+        GaussianSplat.Draw(label, 0, Size, Size, 4, 4, 1.0, 1.0, PsfCombine.Max);
+        GaussianSplat.Draw(label, 0, Size, Size, 11, 9, 1.0, 1.0, PsfCombine.Max);
         var frame = new Frame(new float[Size * Size], [Size, Size], label, [Size, Size], "mat", 0).WithPrediction(label);
         Assert.Throws<ArgumentException>(() => new LocalisationEvaluator(Settings()).Add(frame));
         var evaluator = new LocalisationEvaluator(Settings(), TruthSource.Label);

@@ -139,4 +139,108 @@ public class ScattererSimulatorTests
         Assert.Throws<ArgumentException>(() => new ScattererSimulator(Settings(s => s.Scatterers = new IntRange(5, 2))));
         Assert.Throws<ArgumentException>(() => new ScattererSimulator(Settings(s => { s.Size = 4096; s.SizeRatio = 16; s.Frames = 100; })));
     }
+
+    [Fact]
+    public void SnrInDecibelsIsTheRatioOfSignalRmsToNoiseStd()
+    {
+        foreach (double snr in new[] { 0.0, 10.0, 25.0 })
+        {
+            var noisy = new ScattererSimulator(Settings(s => { s.Size = 64; s.Scatterers = new IntRange(3, 6); s.SnrDb = snr; }));
+            var clean = new ScattererSimulator(Settings(s => { s.Size = 64; s.Scatterers = new IntRange(3, 6); s.NoiseStd = 0; }));
+            for (int i = 0; i < 10; i++)
+            {
+                // Noise is drawn after the scatterers, so the clean frame of the same (seed, i) is the signal.
+                float[] signal = clean.Render(i).Data, data = noisy.Render(i).Data;
+                double signalRms = Math.Sqrt(signal.Average(v => (double)v * v));
+                double noiseRms = Math.Sqrt(data.Zip(signal, (d, c) => (double)(d - c) * (d - c)).Average());
+                Assert.Equal(snr, 20 * Math.Log10(signalRms / noiseRms), 0.3);
+            }
+        }
+    }
+
+    [Fact]
+    public void AmplitudesSpanTheConfiguredRangeWhileLabelsPeakAtOne()
+    {
+        var simulator = new ScattererSimulator(Settings(s =>
+        {
+            s.Size = 64; s.Scatterers = new IntRange(1, 1); s.NoiseStd = 0; s.RemovalProbability = 0;
+            s.Amplitude = new DoubleRange(0.5, 2.0); s.PsfSigmaPx = 3;
+        }));
+        var peaks = simulator.Generate(0, 60).Select(f => (Data: f.Data.Max(), Label: f.Label!.Max())).ToList();
+        // A sub-pixel centre samples the peak at most half a pixel off on each axis: exp(-0.25/9) >= 0.97.
+        Assert.All(peaks, p => Assert.InRange(p.Data, 0.5f * 0.97f, 2.0f));
+        Assert.True(peaks.Min(p => p.Data) < 0.8f && peaks.Max(p => p.Data) > 1.7f, "amplitudes do not cover [0.5, 2]");
+        Assert.All(peaks, p => Assert.InRange(p.Label, 0.95f, 1f));
+    }
+
+    [Fact]
+    public void SumAddsOverlappingBlobsAndMaxKeepsThePeak()
+    {
+        var max = new float[15 * 15];
+        var sum = new float[15 * 15];
+        for (int k = 0; k < 2; k++)
+        {
+            GaussianSplat.Draw(max, 0, 15, 15, 7, 7, 2, 1, PsfCombine.Max);
+            GaussianSplat.Draw(sum, 0, 15, 15, 7, 7, 2, 1, PsfCombine.Sum);
+        }
+        Assert.Equal(1f, max[7 * 15 + 7]);
+        Assert.Equal(2f, sum[7 * 15 + 7]);
+    }
+
+    [Fact]
+    public void ThreadCountDoesNotChangeTheFrames()
+    {
+        var simulator = new ScattererSimulator(Settings(s => s.Frames = 2));
+        var one = simulator.Generate(3, 20, threads: 1).ToList();
+        var many = simulator.Generate(3, 20, threads: 3).ToList();
+        Assert.Equal(one.Select(f => f.Data), many.Select(f => f.Data));
+        Assert.Equal(one.SelectMany(f => f.Positions!), many.SelectMany(f => f.Positions!));
+    }
+
+    [Fact]
+    public void TheOriginalSettingsGiveFramesWithTheirStatistics()
+    {
+        var settings = ConfigLoader.LoadFile(Path.Combine(SharedPaths.RepositoryRoot, "examples", "original-synthetic.toml")).Simulation;
+        var frames = new ScattererSimulator(settings).Generate(0, 400).ToList();
+        Assert.All(frames, f => Assert.Equal([3, 64, 64], f.Shape));
+
+        // Scatterer counts: uniform integers in [1, 5], so every value occurs and the mean is 3.
+        var counts = frames.Select(f => f.Positions!.Where(p => p.TimeStep == 0).Select(p => p.Scatterer).Distinct().Count()).ToList();
+        Assert.Equal([1, 2, 3, 4, 5], counts.Distinct().Order());
+        Assert.Equal(3.0, counts.Average(), 0.2);
+
+        // Removal: 5 % of in-frame (scatterer, time step) pairs are missing from the data.
+        var positions = frames.SelectMany(f => f.Positions!).ToList();
+        Assert.Equal(0.05, positions.Count(p => !p.InData) / (double)positions.Count, 0.015);
+
+        // Speeds between consecutive steps stay in [3, 8] px per frame.
+        foreach (var track in frames.Take(50).SelectMany(f => f.Positions!.GroupBy(p => p.Scatterer)))
+        {
+            var steps = track.OrderBy(p => p.TimeStep).ToList();
+            for (int i = 1; i < steps.Count; i++)
+            {
+                if (steps[i].TimeStep != steps[i - 1].TimeStep + 1) continue;
+                double speed = Math.Sqrt(Math.Pow(steps[i].Row - steps[i - 1].Row, 2) + Math.Pow(steps[i].Column - steps[i - 1].Column, 2));
+                Assert.InRange(speed, 3 - 1e-9, 8 + 1e-9);
+            }
+        }
+
+        // Noise: the data minus the same frame rendered without noise has std 0.03.
+        settings.NoiseStd = 0;
+        var clean = new ScattererSimulator(settings);
+        double noise = Math.Sqrt(Enumerable.Range(0, 20)
+            .SelectMany(i => frames[i].Data.Zip(clean.Render(i).Data, (d, c) => (double)(d - c) * (d - c))).Average());
+        Assert.Equal(0.03, noise, 0.001);
+
+        // PSF: FWHM = 2.3548 * 3.1 = 7.3 px in the data and 2.3548 * 1.55 * 2 = 7.3 label px.
+        settings.Scatterers = new IntRange(1, 1);
+        settings.RemovalProbability = 0;
+        settings.Frames = 1;
+        var single = new ScattererSimulator(settings);
+        var frame = Enumerable.Range(0, 50).Select(single.Render)
+            .First(f => f.Positions!.Single() is var p && p.Row is > 10 and < 53 && p.Column is > 10 and < 53);
+        var at = frame.Positions!.Single();
+        Assert.Equal(7.3, MeasuredFwhm(frame.Data, 64, at.Row, at.Column), 0.3);
+        Assert.Equal(7.3, MeasuredFwhm(frame.Label!, 128, (at.Row + 0.5) * 2 - 0.5, (at.Column + 0.5) * 2 - 0.5), 0.3);
+    }
 }

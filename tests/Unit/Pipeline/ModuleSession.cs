@@ -59,5 +59,24 @@ internal sealed class ModuleSession : IDisposable
         return result.Output;
     }
 
+    /// <summary>
+    /// Runs a script that must succeed, handing each output object to <paramref name="onOutput"/>
+    /// as it arrives and keeping none, for pipelines too large to collect.
+    /// </summary>
+    public void Stream(string script, Action<PSObject> onOutput)
+    {
+        using var shell = System.Management.Automation.PowerShell.Create(_runspace);
+        shell.AddScript(script);
+        using var output = new PSDataCollection<PSObject>();
+        output.DataAdded += (_, e) =>
+        {
+            onOutput(output[e.Index]);
+            output.Clear();
+        };
+        shell.Invoke(null, output);
+        if (shell.Streams.Error.Count > 0)
+            throw new Xunit.Sdk.XunitException($"Script failed: {string.Join("; ", shell.Streams.Error)}\n{script}");
+    }
+
     public void Dispose() => _runspace.Dispose();
 }

@@ -1,0 +1,7 @@
+# Regenerates docs/moving-scatterers.png: four simulated sequences of three time steps (the
+# original pipeline's settings), each row the data then the label. Runs under pwsh and dpsh:
+#   dotnet run --project src/DataPipeline.Host -- -File examples/preview.ps1
+$root = [System.IO.Path]::GetDirectoryName($PSScriptRoot)
+$config = [System.IO.Path]::Combine($root, 'examples', 'original-synthetic.toml')
+$target = [System.IO.Path]::Combine($root, 'docs', 'moving-scatterers.png')
+New-SyntheticFrame -Config $config -Count 4 -Seed 7 | Export-FramePreview -Path $target -PassThru

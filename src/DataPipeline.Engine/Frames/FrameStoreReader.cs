@@ -1,0 +1,208 @@
+using PureHDF;
+using PureHDF.Selections;
+using PureHDF.VOL.Native;
+
+namespace DataPipeline.Engine.Frames;
+
+/// <summary>
+/// Reads frames back from a store written by <see cref="FrameStoreWriter"/>. Frames are read one
+/// chunk block (manifest.chunk_frames frames) at a time and only the current block is kept, so
+/// memory is bounded by the chunk size however large the store is; the per-frame index, source
+/// and position offsets (a few bytes per frame) are read at open. Reading block-wise also avoids
+/// PureHDF's per-Read cost of decoding the whole chunk index, which makes one Read per frame
+/// quadratic over a large store (../shared/notes/purehdf.md).
+/// </summary>
+public sealed class FrameStoreReader : IDisposable
+{
+    private readonly NativeFile _file;
+    private readonly NativeDataset _data;
+    private readonly NativeDataset? _labels;
+    private readonly NativeDataset? _positions;
+    private readonly int _frameValues, _labelValues;
+    private readonly FrameOrigin?[] _origins;
+
+    private int _blockStart = -1;
+    private readonly float[] _blockData;
+    private readonly float[] _blockLabels;
+    private double[] _blockPositions = [];
+    private long _blockFirstRow;
+
+    private FrameStoreReader(string path, NativeFile file)
+    {
+        Path = path;
+        _file = file;
+        Manifest = FrameStoreManifest.FromJson(file.Dataset("manifest").Read<string>());
+        if (Manifest.Format != FrameStoreManifest.FormatName)
+            throw new FrameStoreException($"the manifest's format is '{Manifest.Format}', not '{FrameStoreManifest.FormatName}'.", path);
+        if (Manifest.Version > FrameStoreManifest.CurrentVersion)
+            throw new FrameStoreException($"store format version {Manifest.Version} is newer than this module reads ({FrameStoreManifest.CurrentVersion}); update DataPipeline.", path);
+
+        if (Manifest.Count < 1 || Manifest.ChunkFrames < 1 || Manifest.FrameShape.Length is < 2 or > 3)
+            throw new FrameStoreException($"the manifest is inconsistent (count {Manifest.Count}, chunk_frames {Manifest.ChunkFrames}, frame_shape [{string.Join(", ", Manifest.FrameShape)}]).", path);
+        _data = (NativeDataset)file.Dataset("data");
+        _frameValues = Frame.ElementCount(Manifest.FrameShape);
+        CheckDims(_data, "data", [Manifest.Count, .. Manifest.FrameShape]);
+        if (Manifest.LabelShape is not null)
+        {
+            _labels = (NativeDataset)file.Dataset("labels");
+            _labelValues = Frame.ElementCount(Manifest.LabelShape);
+            CheckDims(_labels, "labels", [Manifest.Count, .. Manifest.LabelShape]);
+        }
+        if (Manifest.PositionRows > 0)
+        {
+            _positions = (NativeDataset)file.Dataset("positions");
+            CheckDims(_positions, "positions", [(int)Manifest.PositionRows, 5]);
+        }
+
+        Indices = file.Dataset("index").Read<long[]>();
+        SourceIds = file.Dataset("source_id").Read<int[]>();
+        PositionStarts = file.Dataset("positions_start").Read<long[]>();
+        PositionCounts = file.Dataset("positions_count").Read<int[]>();
+        foreach (var (name, values) in new[] { ("index", Indices.Length), ("source_id", SourceIds.Length), ("positions_start", PositionStarts.Length), ("positions_count", PositionCounts.Length) })
+        {
+            if (values != Manifest.Count)
+                throw new FrameStoreException($"dataset '{name}' holds {values} values but the manifest counts {Manifest.Count} frames.", path);
+        }
+        _origins = Manifest.Sources.Select(s => s.ToOrigin()).ToArray();
+        if (SourceIds.Any(id => id < 0 || id >= _origins.Length))
+            throw new FrameStoreException("dataset 'source_id' refers to a source the manifest does not list.", path);
+
+        _blockData = new float[Manifest.ChunkFrames * _frameValues];
+        _blockLabels = new float[Manifest.ChunkFrames * _labelValues];
+    }
+
+    /// <summary>Opens a store; a file that is not a readable frame store gives a <see cref="FrameStoreException"/>.</summary>
+    public static FrameStoreReader Open(string path)
+    {
+        string fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath)) throw new FileNotFoundException($"{fullPath}: no such frame store.", fullPath);
+        NativeFile? file = null;
+        try
+        {
+            file = H5File.OpenRead(fullPath);
+            return new FrameStoreReader(fullPath, file);
+        }
+        catch (Exception e) when (e is not FrameStoreException)
+        {
+            file?.Dispose();
+            // PureHDF reports nearly every problem as a plain System.Exception, so the message is all there is.
+            throw new FrameStoreException($"not a readable DataPipeline frame store ({e.Message})", fullPath, e);
+        }
+        catch
+        {
+            file?.Dispose();
+            throw;
+        }
+    }
+
+    public string Path { get; }
+    public FrameStoreManifest Manifest { get; }
+    public int Count => Manifest.Count;
+
+    internal long[] Indices { get; }
+    internal int[] SourceIds { get; }
+    internal long[] PositionStarts { get; }
+    internal int[] PositionCounts { get; }
+
+    private void CheckDims(NativeDataset dataset, string name, int[] expected)
+    {
+        var dims = dataset.Space.Dimensions;
+        if (!dims.Select(d => (long)d).SequenceEqual(expected.Select(d => (long)d)))
+            throw new FrameStoreException($"dataset '{name}' has shape [{string.Join(", ", dims)}] but the manifest says [{string.Join(", ", expected)}].", Path);
+    }
+
+    /// <summary>The frame at store position <paramref name="position"/> (0-based).</summary>
+    public Frame Read(int position)
+    {
+        if (position < 0 || position >= Count)
+            throw new ArgumentOutOfRangeException(nameof(position), position, $"The store holds frames 0 to {Count - 1}.");
+        int chunk = Manifest.ChunkFrames;
+        int blockStart = position / chunk * chunk;
+        if (blockStart != _blockStart) LoadBlock(blockStart);
+        int offset = position - _blockStart;
+
+        var data = _blockData.AsSpan(offset * _frameValues, _frameValues).ToArray();
+        float[]? label = _labels is null ? null : _blockLabels.AsSpan(offset * _labelValues, _labelValues).ToArray();
+        var rows = PositionRowsOf(position);
+        List<ScattererPosition>? positions = null;
+        if (PositionCounts[position] >= 0)
+        {
+            positions = new List<ScattererPosition>(PositionCounts[position]);
+            for (int i = 0; i < rows.Length; i += 5)
+                positions.Add(new ScattererPosition((int)rows[i], (int)rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4] != 0));
+        }
+        int source = SourceIds[position];
+        return new Frame(data, (int[])Manifest.FrameShape.Clone(), label, (int[]?)Manifest.LabelShape?.Clone(),
+            Manifest.Sources[source].Name, checked((int)Indices[position]), positions, _origins[source]);
+    }
+
+    /// <summary>Frames first .. first+count-1 in store order.</summary>
+    public IEnumerable<Frame> ReadRange(int first, int count)
+    {
+        if (first < 0 || count < 0 || (long)first + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Frames {first} to {(long)first + count - 1} are not all in the store (0 to {Count - 1}).");
+        for (int i = first; i < first + count; i++)
+            yield return Read(i);
+    }
+
+    /// <summary>
+    /// Every frame in order, checking the content hash at the end: a store whose values changed
+    /// since it was written ends the sequence with a <see cref="FrameStoreException"/>.
+    /// </summary>
+    public IEnumerable<Frame> ReadAll()
+    {
+        using var hash = new FrameStoreHash();
+        for (int i = 0; i < Count; i++)
+        {
+            var frame = Read(i);
+            hash.Add(Indices[i], SourceIds[i], frame.Data, frame.Label, PositionRowsOf(i));
+            yield return frame;
+        }
+        string actual = hash.Finish();
+        if (actual != Manifest.ContentHash)
+            throw new FrameStoreException($"the frames do not match the manifest's content hash ({Manifest.ContentHash}, read {actual}); the store is damaged.", Path);
+    }
+
+    private ReadOnlySpan<double> PositionRowsOf(int position)
+    {
+        int count = Math.Max(0, PositionCounts[position]);
+        return _blockPositions.AsSpan((int)(PositionStarts[position] - _blockFirstRow) * 5, count * 5);
+    }
+
+    private void LoadBlock(int blockStart)
+    {
+        int n = Math.Min(Manifest.ChunkFrames, Count - blockStart);
+        try
+        {
+            ReadFrames(_data, blockStart, n, Manifest.FrameShape, _blockData.AsSpan(0, n * _frameValues));
+            if (_labels is not null)
+                ReadFrames(_labels, blockStart, n, Manifest.LabelShape!, _blockLabels.AsSpan(0, n * _labelValues));
+            int last = blockStart + n - 1;
+            long firstRow = PositionStarts[blockStart];
+            long endRow = PositionStarts[last] + Math.Max(0, PositionCounts[last]);
+            _blockPositions = new double[(endRow - firstRow) * 5];
+            if (endRow > firstRow)
+            {
+                var selection = new HyperslabSelection(2, [(ulong)firstRow, 0], [(ulong)(endRow - firstRow), 5]);
+                _positions!.Read<double>(_blockPositions.AsSpan(), fileSelection: selection, memoryDims: [(ulong)_blockPositions.Length]);
+            }
+            _blockFirstRow = firstRow;
+        }
+        catch (Exception e) when (e is not FrameStoreException)
+        {
+            _blockStart = -1;
+            throw new FrameStoreException($"frames {blockStart} to {blockStart + n - 1} cannot be read ({e.Message}); the store is damaged or truncated.", Path, e);
+        }
+        _blockStart = blockStart;
+    }
+
+    private static void ReadFrames(NativeDataset dataset, int first, int count, int[] shape, Span<float> target)
+    {
+        ulong[] starts = new ulong[shape.Length + 1];
+        starts[0] = (ulong)first;
+        ulong[] blocks = [(ulong)count, .. shape.Select(d => (ulong)d)];
+        dataset.Read<float>(target, fileSelection: new HyperslabSelection(blocks.Length, starts, blocks), memoryDims: [(ulong)target.Length]);
+    }
+
+    public void Dispose() => _file.Dispose();
+}

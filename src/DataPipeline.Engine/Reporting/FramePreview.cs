@@ -1,0 +1,114 @@
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.IO;
+using ScottPlot;
+
+namespace DataPipeline.Engine.Reporting;
+
+/// <summary>
+/// One PNG that shows frames next to their labels (and the model's predictions, when the frames
+/// carry them), each panel a heatmap with its own colour bar and a title naming the frame's source
+/// and index. Static frames are laid out as a grid of (data | label | prediction) groups;
+/// sequences get one row per frame: the data's time steps, then the label's, then the prediction's.
+/// </summary>
+public static class FramePreview
+{
+    public const int PanelWidth = 280, PanelHeight = 250;
+
+    /// <summary>The image size a preview of <paramref name="frames"/> has, as (columns, rows) of panels.</summary>
+    public static (int Columns, int Rows) Layout(IReadOnlyList<Frame> frames)
+    {
+        if (frames.Count == 0) throw new ArgumentException("A preview needs at least one frame.", nameof(frames));
+        int panelsPerFrame = Panels(frames[0]).Count();
+        if (frames[0].TimeSteps > 1) return (panelsPerFrame, frames.Count);
+        int framesPerRow = (int)Math.Ceiling(Math.Sqrt(frames.Count));
+        return (framesPerRow * panelsPerFrame, (int)Math.Ceiling(frames.Count / (double)framesPerRow));
+    }
+
+    /// <summary>Writes the preview PNG (atomically); returns its size in pixels.</summary>
+    public static (int Width, int Height) Write(IReadOnlyList<Frame> frames, string path)
+    {
+        var (columns, rows) = Layout(frames);
+        if (frames.Any(f => !Panels(f).SequenceEqual(Panels(frames[0]))))
+            throw new ArgumentException("Frames in one preview must all be static or all have the same number of time steps, and all or none have labels and predictions.", nameof(frames));
+
+        var multiplot = new ScottPlot.Multiplot();
+        int framesPerRow = frames[0].TimeSteps > 1 ? 1 : columns / Panels(frames[0]).Count();
+        var cells = new ScottPlot.Plot?[rows, columns];
+        for (int f = 0; f < frames.Count; f++)
+        {
+            int row = f / framesPerRow, column = f % framesPerRow * Panels(frames[0]).Count();
+            foreach (var panel in Panels(frames[f]))
+                cells[row, column++] = Panel(frames[f], panel);
+        }
+        // The multiplot fills its grid row by row; cells without a frame stay empty plots.
+        var plots = new List<ScottPlot.Plot>();
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+                plots.Add(cells[r, c] ?? Empty());
+        // A new Multiplot already holds one empty plot: Reset puts the first panel in its place.
+        multiplot.Reset(plots[0]);
+        foreach (var plot in plots.Skip(1)) multiplot.AddPlot(plot);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
+
+        int width = columns * PanelWidth, height = rows * PanelHeight;
+        AtomicFile.Write(path, temporary => multiplot.SavePng(temporary, width, height));
+        return (width, height);
+    }
+
+    private enum PanelKind { Data, Label, Prediction }
+
+    private readonly record struct PanelSpec(PanelKind Kind, int TimeStep);
+
+    private static IEnumerable<PanelSpec> Panels(Frame frame)
+    {
+        for (int t = 0; t < frame.TimeSteps; t++) yield return new PanelSpec(PanelKind.Data, t);
+        if (frame.LabelShape is not null)
+        {
+            for (int t = 0; t < StepsOf(frame.LabelShape); t++) yield return new PanelSpec(PanelKind.Label, t);
+        }
+        if (frame.PredictionShape is not null)
+        {
+            for (int t = 0; t < StepsOf(frame.PredictionShape); t++) yield return new PanelSpec(PanelKind.Prediction, t);
+        }
+    }
+
+    private static int StepsOf(int[] shape) => shape.Length == 3 ? shape[0] : 1;
+
+    private static ScottPlot.Plot Panel(Frame frame, PanelSpec panel)
+    {
+        var (values, shape) = panel.Kind switch
+        {
+            PanelKind.Label => (frame.Label!, frame.LabelShape!),
+            PanelKind.Prediction => (frame.Prediction!, frame.PredictionShape!),
+            _ => (frame.Data, frame.Shape),
+        };
+        int height = shape[^2], width = shape[^1];
+        var image = new double[height, width];
+        int offset = panel.TimeStep * height * width;
+        for (int r = 0; r < height; r++)
+            for (int c = 0; c < width; c++)
+                image[r, c] = values[offset + r * width + c];
+
+        var plot = new ScottPlot.Plot();
+        var heatmap = plot.Add.Heatmap(image);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        plot.Add.ColorBar(heatmap);
+        plot.Axes.SquareUnits();
+        plot.HideAxesAndGrid();
+        string what = panel.Kind.ToString().ToLowerInvariant();
+        string time = frame.TimeSteps > 1 ? $" t={panel.TimeStep}" : "";
+        plot.Title($"{ShortSource(frame.Source)} #{frame.Index} {what}{time}", size: 11);
+        return plot;
+    }
+
+    private static ScottPlot.Plot Empty()
+    {
+        var plot = new ScottPlot.Plot();
+        plot.HideAxesAndGrid();
+        return plot;
+    }
+
+    // A file's name says enough in a title; the full path would not fit.
+    private static string ShortSource(string source) =>
+        source.Contains(Path.DirectorySeparatorChar) || source.Contains('/') ? Path.GetFileName(source) : source;
+}

@@ -1,0 +1,61 @@
+using System.Management.Automation;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Reporting;
+
+namespace DataPipeline.PowerShell.Commands;
+
+/// <summary>
+/// Draws the first -Count frames of the pipeline into one PNG: data next to label, each with a
+/// colour bar and its source and index in the title; sequences one row per frame.
+/// </summary>
+[Cmdlet(VerbsData.Export, "FramePreview", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Frame InputObject { get; set; } = null!;
+
+    /// <summary>The PNG file to write.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Path { get; set; } = "";
+
+    /// <summary>How many frames to show (the first ones; later frames are ignored).</summary>
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int Count { get; set; } = 16;
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private readonly List<Frame> _frames = [];
+
+    protected override void ProcessRecord()
+    {
+        if (_frames.Count < Count) _frames.Add(InputObject);
+    }
+
+    protected override void EndProcessing()
+    {
+        string target = ResolvePath(Path);
+        if (_frames.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("No frames came down the pipeline, so there is nothing to preview."),
+                "NoFramesToPreview", ErrorCategory.InvalidArgument, target));
+        }
+        if (!ShouldProcess(target, $"Write a preview of {_frames.Count} frame(s)")) return;
+        try
+        {
+            var (width, height) = FramePreview.Write(_frames, target);
+            WriteVerbose($"{target}: {width}x{height} px, {_frames.Count} frame(s)");
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "MixedFramesInPreview", ErrorCategory.InvalidArgument, _frames));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "PreviewWriteFailed", ErrorCategory.WriteError, target));
+        }
+        if (PassThru) WriteObject(new FileInfo(target));
+    }
+}

@@ -199,6 +199,12 @@ public sealed class TrainingSettings
     [ConfigKey("localisation_every", "Score localisation (F1, RMSE in px against the true positions) on the validation split every this many epochs; 0 never.", Min = 0)]
     public int LocalisationEvery { get; set; } = 1;
 
+    [ConfigKey("preview_every", "Write preview-epoch-NNNN.png (data, label, prediction of a few fixed validation frames) into the run's folder every this many epochs; 0 never.", Min = 0)]
+    public int PreviewEvery { get; set; }
+
+    [ConfigKey("preview_frames", "Validation frames in each preview.", Min = 1, Max = 64)]
+    public int PreviewFrames { get; set; } = 4;
+
     [ConfigKey("gradient_clip_norm", "Clip the gradients' global L2 norm to this; 0 does not clip.", Min = 0)]
     public double GradientClipNorm { get; set; }
 

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Evaluation;
+using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Models;
+using DataPipeline.Engine.Reporting;
 using DataPipeline.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -279,6 +281,7 @@ public sealed class Trainer
         var localisation = every > 0 && epoch % every == 0 && c.Generator.Frames.All(f => f.Positions is not null)
             ? new LocalisationEvaluator(_config.Evaluation)
             : null;
+        var preview = PreviewFramesFor(c.Generator, epoch);
         int batches = c.Generator.ValidationBatchesPerEpoch, done = 0;
         c.Model.eval();
         using var noGrad = no_grad();
@@ -291,18 +294,35 @@ public sealed class Trainer
             double lossValue = ComputeLoss(output, target, probabilities, epoch, ++done).item<float>();
             var probability = probabilities ? output : output.sigmoid();
             metrics.Add(lossValue, probability, target, _config.Evaluation.Threshold);
-            if (localisation is not null) Localise(localisation, c.Generator, batch, probability);
+            if (localisation is not null || preview is not null) Attach(localisation, preview, c.Generator, batch, probability);
             c.Progress?.Invoke(new TrainingProgress(epoch, _config.Training.Epochs, done, batches, "validation", metrics.Loss));
         }
+        if (preview is not null)
+            FramePreview.Write(preview.Values.OfType<Frame>().ToList(), Path.Combine(c.Run.OutputDirectory, $"preview-epoch-{epoch:D4}.png"));
         return (metrics, localisation?.Result());
     }
 
-    private static void Localise(LocalisationEvaluator evaluator, BatchGenerator generator, Batch batch, Tensor probability)
+    /// <summary>The first few validation frames, always the same ones, when this epoch writes a preview.</summary>
+    private SortedDictionary<int, Frame?>? PreviewFramesFor(BatchGenerator generator, int epoch)
+    {
+        int every = _config.Training.PreviewEvery;
+        if (every == 0 || epoch % every != 0) return null;
+        return new SortedDictionary<int, Frame?>(generator.EpochOrder(BatchSplit.Validation, 0)
+            .Take(_config.Training.PreviewFrames).ToDictionary(i => i, _ => (Frame?)null));
+    }
+
+    /// <summary>Gives the batch's frames their predictions, for localisation scoring and the preview.</summary>
+    private static void Attach(LocalisationEvaluator? localisation, SortedDictionary<int, Frame?>? preview,
+        BatchGenerator generator, Batch batch, Tensor probability)
     {
         var maps = probability.cpu().data<float>().ToArray();
         int perFrame = maps.Length / batch.Count;
         for (int i = 0; i < batch.Count; i++)
-            evaluator.Add(generator.Frames[batch.Indices[i]].WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray()));
+        {
+            var frame = generator.Frames[batch.Indices[i]].WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray());
+            localisation?.Add(frame);
+            if (preview is not null && preview.ContainsKey(batch.Indices[i])) preview[batch.Indices[i]] = frame;
+        }
     }
 
     /// <summary>

@@ -26,6 +26,7 @@ public sealed class TrainerTests : IDisposable
     public void TrainsRecordsEveryEpochAndKeepsCheckpoints()
     {
         var config = SmallConfig(epochs: 4);
+        config.Training.PreviewEvery = 2;
         var reports = new List<TrainingProgress>();
         var run = new Trainer(config).Run(Generator(config), _output, reports.Add);
 
@@ -46,6 +47,7 @@ public sealed class TrainerTests : IDisposable
         Assert.True(File.Exists(run.BestCheckpoint));
         Assert.True(File.Exists(run.LastCheckpoint));
         Assert.Empty(Directory.GetFiles(run.OutputDirectory, "*.tmp"));
+        Assert.Equal(["preview-epoch-0002.png", "preview-epoch-0004.png"], Directory.GetFiles(run.OutputDirectory, "preview-*.png").Select(Path.GetFileName).Order());
         // 5 training batches (36 frames / 8) and 2 validation batches per epoch, plus one epoch report.
         Assert.Equal(4 * (5 + 2 + 1), reports.Count);
         Assert.Equal(4, reports.Count(r => r.CompletedEpoch is not null));

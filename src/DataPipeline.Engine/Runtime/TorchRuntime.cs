@@ -113,6 +113,9 @@ public static class TorchRuntime
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
     private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
+
     private static bool _isaDecided, _disabledAfterNonFinite;
 
     /// <summary>True when this process capped oneDNN at AVX2 (see <see cref="PrepareConvolutions"/>).</summary>
@@ -179,6 +182,9 @@ public static class TorchRuntime
         try
         {
             SetUserEnabledMkldnn(GlobalContext(), enabled);
+            // Without oneDNN, libtorch tries NNPACK on every convolution and, on CPUs it does not
+            // support, logs "Could not initialize NNPACK!" each time; its native kernels need no NNPACK.
+            if (!enabled) SetUserEnabledNnpack(GlobalContext(), false);
             OneDnnDisabled = !enabled;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)

@@ -18,6 +18,9 @@
         'Invoke-UNetTraining'
         'Export-TrainingHistory'
         'New-TrainingConfig'
+        'Get-MatVariable'
+        'Import-MatDataset'
+        'Export-MatFile'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

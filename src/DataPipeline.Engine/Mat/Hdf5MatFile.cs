@@ -30,6 +30,8 @@ internal sealed class Hdf5MatFile : IDisposable
         }
     }
 
+    private static ReadOnlySpan<byte> HdfSignature => [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
+
     public void Dispose() => _file.Dispose();
 
     /// <summary>
@@ -40,7 +42,7 @@ internal sealed class Hdf5MatFile : IDisposable
     {
         var superblock = new byte[64];
         int read = RandomAccess.Read(stream.SafeFileHandle, superblock, 512);
-        if (read < 48 || !superblock.AsSpan(0, 8).SequenceEqual("\x89HDF\r\n\x1a\n"u8))
+        if (read < 48 || !superblock.AsSpan(0, 8).SequenceEqual(HdfSignature))
             throw new MatFormatException(_path, null, "byte 512", "a v7.3 MAT header but no HDF5 superblock after it");
         int version = superblock[8];
         int eofAt = version switch { 0 => 40, 1 => 44, _ => 28 };

@@ -146,7 +146,7 @@ internal sealed class Level5ArrayDecoder
         bool isComplex = (word & 0x800) != 0;
         bool isLogical = (word & 0x200) != 0;
         int nzmax = (int)Math.Min(ReadUInt32(flags.Start + 4), int.MaxValue);
-        if (classId is < 1 or > 17 || classId == 14)
+        if (classId is < 1 or > 17)
             throw Error(flagsAt, $"unknown array class {classId}");
 
         int[] dims = [];
@@ -275,6 +275,9 @@ internal sealed class Level5ArrayDecoder
                 for (int i = 0; i < units.Length; i++) units[i] = (char)MatNumbers.ReadDouble(data, e.Type, i, _bigEndian);
                 break;
         }
+        // MATLAB writes some blank char arrays (a struct field holding ' ') with no data at all;
+        // MATLAB and scipy load them as spaces (nasty_duplicate_fieldnames.mat).
+        if (units.Length == 0 && count > 0 && count <= end - at) units = new string(' ', (int)count).ToCharArray();
         if (units.Length != count)
             throw Error(at, $"holds {units.Length} characters but its dimensions [{string.Join(", ", dims)}] need {count}");
         return MatVariable.CharFromUnits(name, dims, units);

@@ -17,8 +17,8 @@ public sealed class DataSettings
     [ConfigKey("label_variable", "Path of the label array; empty for unlabelled frames.")]
     public string LabelVariable { get; set; } = "conf_map.gauss";
 
-    [ConfigKey("reduce", "Collapse one dimension of the data: none, sum, mean or max (the original pipeline summed das over frames).")]
-    public MatReduction Reduce { get; set; } = MatReduction.None;
+    [ConfigKey("reduce", "Collapse one dimension of the data: none, sum, mean or max. The default sums das over its 11 frames, as the lab's pipeline does.")]
+    public MatReduction Reduce { get; set; } = MatReduction.Sum;
 
     [ConfigKey("reduce_dim", "MATLAB (1-based) dimension that reduce collapses.", Min = 1, Max = 32)]
     public int ReduceDim { get; set; } = 3;

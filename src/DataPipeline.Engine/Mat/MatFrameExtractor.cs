@@ -29,13 +29,9 @@ public sealed class MatFrameExtractor
     {
         using var mat = MatFile.Open(file);
         var (data, dataDims) = ReadArray(mat, _dataPath);
-        if (_settings.Reduce != MatReduction.None)
-        {
-            int axis = _settings.ReduceDim - 1;
-            if (axis >= dataDims.Length)
-                throw new InvalidDataException($"{file}: cannot reduce dimension {_settings.ReduceDim} of '{_dataPath}', which is [{string.Join("x", dataDims)}].");
-            (data, dataDims) = Reduce(data, dataDims, axis, _settings.Reduce);
-        }
+        // As in MATLAB, dimensions past the stored ones have size 1, so reducing one of them is a no-op.
+        if (_settings.Reduce != MatReduction.None && _settings.ReduceDim <= dataDims.Length)
+            (data, dataDims) = Reduce(data, dataDims, _settings.ReduceDim - 1, _settings.Reduce);
 
         double[]? label = null;
         int[]? labelDims = null;

@@ -60,7 +60,6 @@ internal sealed class Hdf5MatFile : IDisposable
 
     public MatVariable Read(string name) => Guard(name, () =>
     {
-        if (!_file.LinkExists(name) || name.StartsWith('#')) throw new KeyNotFoundException($"{_path} has no variable '{name}'.");
         return Decode(_file.Get(name), name);
     });
 
@@ -85,7 +84,7 @@ internal sealed class Hdf5MatFile : IDisposable
         {
             return read();
         }
-        catch (Exception e) when (e is not (MatFormatException or KeyNotFoundException))
+        catch (Exception e) when (e is not MatFormatException)
         {
             // PureHDF reports almost every fault as a plain Exception (notes/purehdf.md).
             throw new MatFormatException(_path, variable, "HDF5 data", e.Message, e);

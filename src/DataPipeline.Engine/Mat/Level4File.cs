@@ -116,7 +116,14 @@ internal sealed class Level4File
                 case 1:
                     var units = new char[real.Length];
                     for (int i = 0; i < units.Length; i++) units[i] = (char)real[i];
-                    return MatVariable.CharFromUnits(name, info.Dimensions, units);
+                    try
+                    {
+                        return MatVariable.CharFromUnits(name, info.Dimensions, units);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw new MatFormatException(_path, name, $"byte {offset}", e.Message, e);
+                    }
                 case 2:
                     return ReadSparse(name, info, h, real);
                 default:

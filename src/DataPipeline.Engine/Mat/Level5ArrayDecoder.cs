@@ -280,7 +280,14 @@ internal sealed class Level5ArrayDecoder
         if (units.Length == 0 && count > 0 && count <= end - at) units = new string(' ', (int)count).ToCharArray();
         if (units.Length != count)
             throw Error(at, $"holds {units.Length} characters but its dimensions [{string.Join(", ", dims)}] need {count}");
-        return MatVariable.CharFromUnits(name, dims, units);
+        try
+        {
+            return MatVariable.CharFromUnits(name, dims, units);
+        }
+        catch (InvalidDataException tooMany)
+        {
+            throw Error(at, tooMany.Message);
+        }
     }
 
     private MatVariable ReadCell(string? name, int[] dims, long count, ref int pos, int end)

@@ -86,9 +86,12 @@ public sealed class MatFile : IDisposable
     public IReadOnlyList<MatVariableInfo> Variables =>
         _level5?.Variables ?? _level4?.Variables ?? _hdf5!.Variables;
 
-    /// <summary>Decodes one top-level variable.</summary>
-    public MatVariable Read(string name) =>
-        _level5?.Read(_stream, name) ?? _level4?.Read(_stream, name) ?? _hdf5!.Read(name);
+    /// <summary>Decodes one top-level variable; <see cref="KeyNotFoundException"/> when there is none of that name.</summary>
+    public MatVariable Read(string name)
+    {
+        if (!Variables.Any(v => v.Name == name)) throw new KeyNotFoundException($"{Path} has no variable '{name}'.");
+        return _level5?.Read(_stream, name) ?? _level4?.Read(_stream, name) ?? _hdf5!.Read(name);
+    }
 
     /// <summary>
     /// Decodes the value at a path such as <c>low_res.das</c>, or returns null when the file has no

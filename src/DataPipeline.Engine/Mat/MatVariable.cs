@@ -86,9 +86,18 @@ public sealed class MatVariable
         return new MatVariable(name, MatClass.Char, rows.Length == 0 ? [0, 0] : [rows.Length, width], false, false) { Text = rows };
     }
 
+    /// <summary>
+    /// An empty char array lists one "" per row, and a few bytes of file can declare billions of
+    /// rows; more rows than this in an empty array are refused.
+    /// </summary>
+    internal const int MaxEmptyTextRows = 1 << 16;
+
+    /// <exception cref="InvalidDataException">An empty array with more than <see cref="MaxEmptyTextRows"/> rows.</exception>
     internal static MatVariable CharFromUnits(string? name, int[] dimensions, ReadOnlySpan<char> columnMajor)
     {
         int rows = dimensions[0];
+        if (columnMajor.Length == 0 && rows > MaxEmptyTextRows)
+            throw new InvalidDataException($"an empty char array with {rows} rows is beyond what the reader lists");
         int columns = rows == 0 ? 0 : columnMajor.Length / rows;
         var text = new string[rows];
         var row = new char[columns];

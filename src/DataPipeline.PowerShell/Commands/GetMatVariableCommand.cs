@@ -26,19 +26,23 @@ public sealed class GetMatVariableCommand : DataPipelineCmdlet
         var patterns = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
         foreach (string file in ResolveFiles(Path))
         {
+            // A damaged file yields its error and no variables: half a file would pass for a whole one.
+            var values = new List<MatVariable>();
             try
             {
                 using var mat = MatFile.Open(file);
                 foreach (var info in mat.Variables)
                 {
                     if (patterns is not null && !patterns.Any(p => p.IsMatch(info.Name))) continue;
-                    WriteObject(mat.Read(info.Name));
+                    values.Add(mat.Read(info.Name));
                 }
             }
             catch (Exception e) when (e is MatFormatException or IOException or UnauthorizedAccessException)
             {
                 WriteError(FileError(e, file));
+                continue;
             }
+            WriteObject(values, enumerateCollection: true);
         }
     }
 }

@@ -53,7 +53,9 @@ internal sealed class Hdf5MatFile : IDisposable
             throw new MatFormatException(_path, null, "byte 512", $"the HDF5 superblock says the file ends at byte {eof} but it has {stream.Length}; the file is truncated");
     }
 
-    public IReadOnlyList<MatVariableInfo> Variables => Guard(null, () =>
+    private IReadOnlyList<MatVariableInfo>? _variables;
+
+    public IReadOnlyList<MatVariableInfo> Variables => _variables ??= Guard(null, () =>
         SortedMembers(_file)
             .Select(child => Info(child))
             .ToList());
@@ -66,7 +68,7 @@ internal sealed class Hdf5MatFile : IDisposable
     /// <summary>The value at a struct field path below a top-level variable, reading only the objects on the way.</summary>
     public MatVariable? ReadField(string variable, IReadOnlyList<string> fields) => Guard(variable, () =>
     {
-        if (!_file.LinkExists(variable)) return null;
+        if (variable.StartsWith('#') || !_file.LinkExists(variable)) return null;
         IH5Object current = _file.Get(variable);
         foreach (string field in fields)
         {
@@ -240,6 +242,9 @@ internal sealed class Hdf5MatFile : IDisposable
             }
             return (Convert(realBytes, re.Type, n, cls), Convert(imagBytes, im.Type, n, cls));
         }
+        // The common case (MATLAB doubles) reads straight into the result array.
+        if (type.Class == H5DataTypeClass.FloatingPoint && type.Size == 8 && cls is MatClass.Double or MatClass.Single)
+            return (d.Read<double[]>(), null);
         var bytes = d.Read<byte[]>();
         return (Convert(bytes, type, bytes.Length / Math.Max(1, type.Size), cls), null);
     }

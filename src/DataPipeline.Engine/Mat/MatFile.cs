@@ -100,9 +100,10 @@ public sealed class MatFile : IDisposable
     /// </summary>
     public MatVariable? Read(MatPath path)
     {
-        if (!Variables.Any(v => v.Name == path.Variable)) return null;
+        // v7.3: follow the links directly; listing every root member first would cost more than the read.
         if (_hdf5 is not null && path.FieldsOnly)
             return _hdf5.ReadField(path.Variable, path.Steps.Select(s => s.Field!).ToList());
+        if (!Variables.Any(v => v.Name == path.Variable)) return null;
         return path.Resolve(Read(path.Variable));
     }
 

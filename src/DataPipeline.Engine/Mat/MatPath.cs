@@ -60,24 +60,27 @@ public sealed partial class MatPath
     public MatVariable? Resolve(MatVariable root)
     {
         var current = root;
-        int index = 0;
+        int? index = null;
         foreach (var (field, step) in Steps)
         {
             if (step is int i)
             {
                 if (current.Class is not (MatClass.Struct or MatClass.Cell) || i > current.Count) return null;
-                if (current.Class == MatClass.Cell)
-                {
-                    current = current.CellElement(i - 1);
-                    index = 0;
-                }
+                if (current.Class == MatClass.Cell) current = current.CellElement(i - 1);
                 else index = i - 1;
                 continue;
             }
-            if (current.Class != MatClass.Struct || current.Count == 0) return null;
-            if (!current.StructElement(index).TryGetValue(field!, out var next)) return null;
+            // Without an index, a field of a struct array is ambiguous (MATLAB gives a list); only 1x1 qualifies.
+            if (current.Class != MatClass.Struct || (index is null && current.Count != 1)) return null;
+            if (!current.StructElement(index ?? 0).TryGetValue(field!, out var next)) return null;
             current = next;
-            index = 0;
+            index = null;
+        }
+        // An index into a struct array with no field after it selects that element.
+        if (index is int last && current.Count != 1)
+        {
+            var element = current.StructElement(last);
+            return MatVariable.Struct(current.Name, [1, 1], current.Fields!, [element]);
         }
         return current;
     }

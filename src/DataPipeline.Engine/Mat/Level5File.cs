@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using static DataPipeline.Engine.Mat.MatNumbers;
@@ -54,34 +55,50 @@ internal sealed class Level5File
         foreach (var entry in _entries)
         {
             if (entry.Info.Name != name) continue;
-            var (buffer, where) = Load(stream, entry.Offset, entry.Type, entry.Length, name, probeOnly: false);
-            var decoder = new Level5ArrayDecoder(buffer, _bigEndian, _path, name, where);
-            return decoder.ReadArray(8, buffer.Length).Renamed(name);
+            var (buffer, used, where) = Load(stream, entry.Offset, entry.Type, entry.Length, name, probeOnly: false);
+            try
+            {
+                var decoder = new Level5ArrayDecoder(buffer, _bigEndian, _path, name, where);
+                return decoder.ReadArray(8, used).Renamed(name);
+            }
+            finally
+            {
+                // Decoded values are copies, so the element's bytes can serve the next variable.
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
         throw new KeyNotFoundException($"{_path} has no variable '{name}'.");
     }
 
     private MatVariableInfo Probe(FileStream stream, long offset, int type, long length)
     {
-        var (buffer, where) = Load(stream, offset, type, length, null, probeOnly: true);
-        var decoder = new Level5ArrayDecoder(buffer, _bigEndian, _path, null, where);
-        // The probe may hold only the start of the element: decode the header within what is there.
-        return decoder.ReadInfo(8, buffer.Length);
+        var (buffer, used, where) = Load(stream, offset, type, length, null, probeOnly: true);
+        try
+        {
+            var decoder = new Level5ArrayDecoder(buffer, _bigEndian, _path, null, where);
+            // The probe may hold only the start of the element: decode the header within what is there.
+            return decoder.ReadInfo(8, used);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>
-    /// The element's miMATRIX tag and body in memory: read as is, or inflated. With
+    /// The element's miMATRIX tag and body in memory: read as is, or inflated, in a pooled buffer
+    /// of which the first Used bytes count (the caller returns it to the pool). With
     /// <paramref name="probeOnly"/>, only enough of the start to decode the array header.
     /// </summary>
-    private (byte[] Buffer, Func<int, string> Where) Load(FileStream stream, long offset, int type, long length, string? variable, bool probeOnly)
+    private (byte[] Buffer, int Used, Func<int, string> Where) Load(FileStream stream, long offset, int type, long length, string? variable, bool probeOnly)
     {
         if (type == MiMatrix)
         {
             int take = (int)(probeOnly ? Math.Min(length, HeaderProbeBytes) : length);
-            var raw = new byte[8 + take];
-            RandomAccess.Read(stream.SafeFileHandle, raw, offset);
+            var raw = ArrayPool<byte>.Shared.Rent(8 + take);
+            RandomAccess.Read(stream.SafeFileHandle, raw.AsSpan(0, 8 + take), offset);
             if (probeOnly && take < length) PatchLength(raw, take);
-            return (raw, p => $"byte {offset + p}");
+            return (raw, 8 + take, p => $"byte {offset + p}");
         }
 
         string Where(int p) => $"byte {p} of the data inflated from the compressed element at byte {offset}";
@@ -99,20 +116,28 @@ internal sealed class Level5File
             if (innerLength > (length + 64) * MaxDeflateRatio || innerLength > Array.MaxLength - 8)
                 throw new MatFormatException(_path, variable, $"byte {offset}", $"compressed element of {length} bytes claims to inflate to {innerLength}, more than deflate can produce");
             int take = (int)(probeOnly ? Math.Min(innerLength, HeaderProbeBytes) : innerLength);
-            var buffer = new byte[8 + take];
-            tag.CopyTo(buffer, 0);
-            got = zlib.ReadAtLeast(buffer.AsSpan(8), take, throwOnEndOfStream: false);
-            if (got < take)
-                throw new MatFormatException(_path, variable, $"byte {offset}", $"compressed element inflates to {got + 8} bytes but its tag claims {innerLength + 8}");
-            if (probeOnly)
+            var buffer = ArrayPool<byte>.Shared.Rent(8 + take);
+            try
             {
-                if (take < innerLength) PatchLength(buffer, take);
+                tag.CopyTo(buffer, 0);
+                got = zlib.ReadAtLeast(buffer.AsSpan(8, take), take, throwOnEndOfStream: false);
+                if (got < take)
+                    throw new MatFormatException(_path, variable, $"byte {offset}", $"compressed element inflates to {got + 8} bytes but its tag claims {innerLength + 8}");
+                if (probeOnly)
+                {
+                    if (take < innerLength) PatchLength(buffer, take);
+                }
+                else if (zlib.Read(tag.AsSpan(0, 1)) != 0)
+                {
+                    throw new MatFormatException(_path, variable, $"byte {offset}", "compressed element inflates to more data than its tag claims; the element is corrupt");
+                }
+                return (buffer, 8 + take, Where);
             }
-            else if (zlib.Read(new byte[1]) != 0)
+            catch
             {
-                throw new MatFormatException(_path, variable, $"byte {offset}", "compressed element inflates to more data than its tag claims; the element is corrupt");
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
             }
-            return (buffer, Where);
         }
         catch (InvalidDataException e)
         {

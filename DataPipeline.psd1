@@ -26,6 +26,9 @@
         'Import-FrameDataset'
         'Export-FramePreview'
         'Measure-Localization'
+        'Get-MatVariable'
+        'Import-MatDataset'
+        'Export-MatFile'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

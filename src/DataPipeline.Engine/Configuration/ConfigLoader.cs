@@ -15,6 +15,7 @@ public static class ConfigLoader
 {
     private static readonly IReadOnlyList<ConfigSection> Schema =
     [
+        ConfigSection.Of(typeof(DataSettings)),
         ConfigSection.Of(typeof(SimulationSettings)),
         ConfigSection.Of(typeof(BatchSettings)),
         ConfigSection.Of(typeof(ModelSettings)),

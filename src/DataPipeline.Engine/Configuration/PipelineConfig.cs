@@ -6,6 +6,7 @@ namespace DataPipeline.Engine.Configuration;
 /// </summary>
 public sealed class PipelineConfig
 {
+    public DataSettings Data { get; init; } = new();
     public SimulationSettings Simulation { get; init; } = new();
     public BatchSettings Batch { get; init; } = new();
     public ModelSettings Model { get; init; } = new();
@@ -20,6 +21,7 @@ public sealed class PipelineConfig
     /// <summary>Every section object in file order, for the loader and the template writer.</summary>
     internal IEnumerable<object> Sections()
     {
+        yield return Data;
         yield return Simulation;
         yield return Batch;
         yield return Model;

@@ -1,4 +1,5 @@
 using DataPipeline.Engine.Evaluation;
+using DataPipeline.Engine.Mat;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Simulation;
 using DataPipeline.Engine.Training;
@@ -8,6 +9,31 @@ namespace DataPipeline.Engine.Configuration;
 // The sections of the configuration file. Every key has a default, so an empty file is valid.
 // Property defaults are the documented defaults; the [ConfigKey] attributes give the TOML names,
 // bounds and the comments New-TrainingConfig writes.
+
+[ConfigSection("data", "Frames from MATLAB files (Import-MatDataset). Paths are MATLAB struct paths such as low_res.das or frames(3).img.")]
+public sealed class DataSettings
+{
+    [ConfigKey("data_variable", "Path of the data array in each file.")]
+    public string DataVariable { get; set; } = "low_res.das";
+
+    [ConfigKey("label_variable", "Path of the label array; empty for unlabelled frames.")]
+    public string LabelVariable { get; set; } = "conf_map.gauss";
+
+    [ConfigKey("reduce", "Collapse one dimension of the data: none, sum, mean or max. The default sums das over its 11 frames, as the lab's pipeline does.")]
+    public MatReduction Reduce { get; set; } = MatReduction.Sum;
+
+    [ConfigKey("reduce_dim", "MATLAB (1-based) dimension that reduce collapses.", Min = 1, Max = 32)]
+    public int ReduceDim { get; set; } = 3;
+
+    [ConfigKey("complex_part", "Which part of complex (IQ) data becomes the frame: real, magnitude or imag.")]
+    public ComplexPart ComplexPart { get; set; } = ComplexPart.Real;
+
+    [ConfigKey("normalize", "Per-frame scaling of the data (labels are kept): none, minmax (to [0, 1]), zscore, or max (divide by the largest magnitude). Raw beamformed values near 1e-22 make training collapse; normalise them.")]
+    public MatNormalization Normalize { get; set; } = MatNormalization.None;
+
+    [ConfigKey("frame_dim", "MATLAB (1-based) dimension along which a variable holds many frames; 0 = one frame per file.", Min = 0, Max = 32)]
+    public int FrameDim { get; set; }
+}
 
 [ConfigSection("simulation", "Synthetic scatterer frames (New-SyntheticFrame). Lengths are in data pixels.")]
 public sealed class SimulationSettings

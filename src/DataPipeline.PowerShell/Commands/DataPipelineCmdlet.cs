@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Runtime;
@@ -16,6 +17,42 @@ public abstract class DataPipelineCmdlet : PSCmdlet
 
     /// <summary>A file-system path relative to the PowerShell location (not the process directory).</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>
+    /// Expands paths (wildcards allowed) to existing files; a path that matches nothing gives a
+    /// non-terminating error and the others go on.
+    /// </summary>
+    protected IEnumerable<string> ResolveFiles(IEnumerable<string> paths)
+    {
+        foreach (string path in paths)
+        {
+            Collection<string> resolved;
+            try
+            {
+                resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _);
+            }
+            catch (ItemNotFoundException e)
+            {
+                WriteError(new ErrorRecord(e, "FileNotFound", ErrorCategory.ObjectNotFound, path));
+                continue;
+            }
+            foreach (string file in resolved) yield return file;
+        }
+    }
+
+    /// <summary>An error reading one data file: InvalidData for a damaged file, ReadError for IO trouble.</summary>
+    internal static ErrorRecord FileError(Exception e, string file)
+    {
+        var category = e switch
+        {
+            Engine.Mat.MatFormatException => ErrorCategory.InvalidData,
+            UnauthorizedAccessException => ErrorCategory.PermissionDenied,
+            FileNotFoundException or DirectoryNotFoundException => ErrorCategory.ObjectNotFound,
+            _ => ErrorCategory.ReadError,
+        };
+        string id = e is Engine.Mat.MatFormatException ? "InvalidMatFile" : "MatFileUnreadable";
+        return new ErrorRecord(e, id, category, file);
+    }
 
     /// <summary>Loads the configuration file, or the defaults when <paramref name="path"/> is null.</summary>
     protected PipelineConfig LoadConfig(string? path)

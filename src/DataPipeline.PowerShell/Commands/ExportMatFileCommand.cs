@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Mat;
+
+namespace DataPipeline.PowerShell.Commands;
+
+/// <summary>
+/// Writes piped Frames (as data, label, source, index and positions arrays) or MatVariables (each
+/// under its own name) to a level 5 MAT-file that MATLAB, Octave and scipy read.
+/// </summary>
+[Cmdlet(VerbsData.Export, "MatFile", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportMatFileCommand : DataPipelineCmdlet
+{
+    private readonly List<Frame> _frames = [];
+    private readonly List<MatVariable> _variables = [];
+
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Path { get; set; } = "";
+
+    /// <summary>Frames or MatVariables.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public PSObject InputObject { get; set; } = null!;
+
+    /// <summary>Write uncompressed (MATLAB -v6) instead of zlib-compressed (-v7).</summary>
+    [Parameter]
+    public SwitchParameter NoCompression { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        switch (InputObject.BaseObject)
+        {
+            case Frame frame: _frames.Add(frame); break;
+            case MatVariable variable: _variables.Add(variable); break;
+            default:
+                WriteError(new ErrorRecord(
+                    new ArgumentException($"Export-MatFile writes Frames and MatVariables, not {InputObject.BaseObject.GetType().Name}."),
+                    "UnsupportedInput", ErrorCategory.InvalidType, InputObject));
+                break;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        string file = ResolvePath(Path);
+        if (!ShouldProcess(file, $"Write {_frames.Count} frames and {_variables.Count} variables")) return;
+        try
+        {
+            var all = new List<MatVariable>(_variables);
+            if (_frames.Count > 0) all.AddRange(FrameMatConverter.ToVariables(_frames));
+            Level5Writer.Write(file, all, compress: !NoCompression);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowArgumentError(e, "CannotWriteMatFile", file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "MatWriteFailed", ErrorCategory.WriteError, file));
+        }
+        if (PassThru) WriteObject(new FileInfo(file));
+    }
+}

@@ -50,9 +50,9 @@ internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, 
             }
             switch (name)
             {
-                case "--steps": steps = ParseInt(name, value); break;
-                case "--warmup": warmup = ParseInt(name, value); break;
-                case "--threads": threads = ParseInt(name, value); break;
+                case "--steps": steps = BenchArguments.ParseInt(name, value); break;
+                case "--warmup": warmup = BenchArguments.ParseInt(name, value); break;
+                case "--threads": threads = BenchArguments.ParseInt(name, value); break;
                 case "--mode":
                     if (value is not ("train" or "infer")) throw new UsageException($"--mode must be train or infer, not '{value}'");
                     mode = value;
@@ -72,8 +72,57 @@ internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, 
         if (threads is < 1) throw new UsageException("--threads must be >= 1");
         return new UNetArguments(command ?? mode ?? "train", config, steps, warmup, threads);
     }
+}
 
-    private static int ParseInt(string name, string value) =>
+/// <summary>
+/// The mat mode's command line, mirroring shared/bench/peer_loadmat.py's argparse: a folder,
+/// --passes (default 3) and --limit (first N files, 0 = all), plus --workers (files decoded at
+/// once, default 1: the peer is single-threaded).
+/// </summary>
+internal sealed record MatArguments(string Folder, int Passes, int Limit, int Workers)
+{
+    public static MatArguments Parse(IReadOnlyList<string> args)
+    {
+        string? folder = null;
+        int passes = 3, limit = 0, workers = 1;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            {
+                if (folder is not null) throw new UsageException($"unexpected argument '{arg}': only one folder is taken");
+                folder = arg;
+                continue;
+            }
+            string name = arg, value;
+            int eq = arg.IndexOf('=');
+            if (eq > 0)
+            {
+                name = arg[..eq];
+                value = arg[(eq + 1)..];
+            }
+            else
+            {
+                if (i + 1 >= args.Count) throw new UsageException($"{name} needs a value");
+                value = args[++i];
+            }
+            switch (name)
+            {
+                case "--passes": passes = BenchArguments.ParseInt(name, value); break;
+                case "--limit": limit = BenchArguments.ParseInt(name, value); break;
+                case "--workers": workers = BenchArguments.ParseInt(name, value); break;
+                default: throw new UsageException($"unknown option '{arg}'");
+            }
+        }
+        if (folder is null) throw new UsageException("a folder of .mat files is required");
+        if (passes < 1 || limit < 0 || workers < 1) throw new UsageException("--passes and --workers must be >= 1 and --limit >= 0");
+        return new MatArguments(folder, passes, limit, workers);
+    }
+}
+
+internal static class BenchArguments
+{
+    public static int ParseInt(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
             ? n
             : throw new UsageException($"{name} needs an integer, not '{value}'");

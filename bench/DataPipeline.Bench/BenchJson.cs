@@ -68,6 +68,14 @@ internal static class BenchJson
 
     public static string Utc() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>statistics.median, as the peers report: the mean of the two middle values for an even count.</summary>
+    public static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
     /// <summary>Milliseconds rounded to 3 places, as the peers' round(t * 1e3, 3).</summary>
     public static double Ms(double seconds) => Math.Round(seconds * 1e3, 3);
 

@@ -10,8 +10,9 @@ const string Usage = """
       DataPipeline.Bench infer <config.toml> [--steps N] [--warmup N] [--threads N]   ~ peer_unet.py --mode infer
       DataPipeline.Bench <config.toml> [--mode train|infer] [--steps N] [--warmup N] [--threads N]
                                                             (peer_unet.py's own command line)
-    defaults: --steps 20, --warmup 3, --threads from [training] threads.
-    batches and mat (~ peer_batches.py, peer_loadmat.py) are not implemented in this version.
+      DataPipeline.Bench mat <folder> [--passes N] [--limit N] [--workers N]           ~ peer_loadmat.py
+    defaults: --steps 20, --warmup 3, --threads from [training] threads; --passes 3, --limit 0 (all), --workers 1.
+    batches (~ peer_batches.py) is not implemented in this version.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -26,7 +27,9 @@ try
     {
         case "train" or "infer":
             return UNetBench.Run(UNetArguments.Parse(args[0], args[1..]));
-        case "batches" or "mat":
+        case "mat":
+            return MatBench.Run(MatArguments.Parse(args[1..]));
+        case "batches":
             throw new UsageException($"mode '{args[0]}' is not implemented in this version");
         default:
             // No mode word: the peer's form, config first and --mode choosing train or infer.

@@ -104,7 +104,7 @@ internal static class UNetBench
             return 1;
         }
 
-        double median = Median(times);
+        double median = BenchJson.Median(times);
         int n = config.Batch.BatchSize;
         var loadEnd = BenchJson.LoadAverage();
         Console.WriteLine($"bench: {args.Steps} steps, median {BenchJson.Ms(median)} ms, min {BenchJson.Ms(times.Min())} ms, " +
@@ -173,12 +173,4 @@ internal static class UNetBench
     private static string TorchSharpVersion() =>
         typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
-
-    /// <summary>statistics.median: the mean of the two middle values for an even count.</summary>
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        int mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
 }

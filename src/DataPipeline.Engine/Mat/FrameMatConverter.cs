@@ -3,8 +3,8 @@ using DataPipeline.Engine.Frames;
 namespace DataPipeline.Engine.Mat;
 
 /// <summary>
-/// Frames as MATLAB variables for writing back: `data` and `label` stacked along the last MATLAB
-/// dimension (H x W x N, or H x W x T x N for sequences), `source` and `index` per frame, and
+/// Frames as MATLAB variables for writing back: `data`, `label` and `prediction` stacked along the
+/// last MATLAB dimension (H x W x N, or H x W x T x N for sequences), `source` and `index` per frame, and
 /// `positions`, a 1 x N cell of K x 5 matrices [time, scatterer, row, column, in_data] (1-based
 /// time and scatterer, pixel coordinates as in the frame) when positions are known.
 /// </summary>
@@ -23,6 +23,17 @@ public static class FrameMatConverter
             if (frames.Any(f => !f.LabelShape!.SequenceEqual(labelShape)))
                 throw new ArgumentException("Labels of different shapes cannot be stacked into one array.", nameof(frames));
             variables.Add(Stack("label", frames.Select(f => f.Label!).ToList(), labelShape));
+        }
+        if (frames.Any(f => f.Prediction is not null))
+        {
+            var predictionShape = frames.First(f => f.Prediction is not null).PredictionShape!;
+            if (frames.Any(f => f.Prediction is not null && !f.PredictionShape!.SequenceEqual(predictionShape)))
+                throw new ArgumentException("Predictions of different shapes cannot be stacked into one array.", nameof(frames));
+            // A frame the model has not seen gets NaN, MATLAB's missing value, so its slot in the
+            // stack stays aligned with data, source and index instead of the frame being dropped.
+            float[]? missing = null;
+            var predictions = frames.Select(f => f.Prediction ?? (missing ??= NaNs(predictionShape))).ToList();
+            variables.Add(Stack("prediction", predictions, predictionShape));
         }
         variables.Add(MatVariable.Cell("source", [1, frames.Count], frames.Select(f => MatVariable.Char(null, f.Source)).ToList()));
         variables.Add(MatVariable.Doubles("index", frames.Select(f => (double)f.Index).ToArray(), 1, frames.Count));
@@ -45,6 +56,13 @@ public static class FrameMatConverter
             variables.Add(MatVariable.Cell("positions", [1, frames.Count], cells));
         }
         return variables;
+    }
+
+    private static float[] NaNs(int[] shape)
+    {
+        var values = new float[shape.Aggregate(1L, (n, d) => n * d)];
+        Array.Fill(values, float.NaN);
+        return values;
     }
 
     /// <summary>Row-major [(T,) H, W] frames into one column-major H x W (x T) x N array.</summary>

@@ -3,6 +3,9 @@ using DataPipeline.Engine.Frames;
 
 namespace DataPipeline.Engine.Mat;
 
+/// <summary>One file's data and label arrays, float64 and column-major over MATLAB dimensions.</summary>
+public sealed record MatArrays(double[] Data, int[] DataDims, double[]? Label, int[]? LabelDims);
+
 /// <summary>
 /// Turns one MAT-file into Frames by the [data] settings: picks the data and label arrays by struct
 /// path, takes the chosen part of complex data, collapses reduce_dim, splits along frame_dim, and
@@ -27,16 +30,7 @@ public sealed class MatFrameExtractor
     /// </summary>
     public IReadOnlyList<Frame> Extract(string file)
     {
-        using var mat = MatFile.Open(file);
-        var (data, dataDims) = ReadArray(mat, _dataPath);
-        // As in MATLAB, dimensions past the stored ones have size 1, so reducing one of them is a no-op.
-        if (_settings.Reduce != MatReduction.None && _settings.ReduceDim <= dataDims.Length)
-            (data, dataDims) = Reduce(data, dataDims, _settings.ReduceDim - 1, _settings.Reduce);
-
-        double[]? label = null;
-        int[]? labelDims = null;
-        if (_labelPath is not null) (label, labelDims) = ReadArray(mat, _labelPath);
-
+        var (data, dataDims, label, labelDims) = ExtractArrays(file);
         var dataFrames = Split(file, data, dataDims, _dataPath);
         List<(double[] Values, int[] Dims)>? labelFrames = null;
         if (label is not null)
@@ -65,6 +59,26 @@ public sealed class MatFrameExtractor
             frames.Add(new Frame(frameData, shape, frameLabel, labelShape, file, i));
         }
         return frames;
+    }
+
+    /// <summary>
+    /// The data array (complex part taken, reduce_dim collapsed) and the label array of
+    /// <paramref name="file"/> as float64 in MATLAB's column-major layout, before frames are split,
+    /// converted to float32 and normalized: the arrays the original loader built. Throws as
+    /// <see cref="Extract"/> does.
+    /// </summary>
+    public MatArrays ExtractArrays(string file)
+    {
+        using var mat = MatFile.Open(file);
+        var (data, dataDims) = ReadArray(mat, _dataPath);
+        // As in MATLAB, dimensions past the stored ones have size 1, so reducing one of them is a no-op.
+        if (_settings.Reduce != MatReduction.None && _settings.ReduceDim <= dataDims.Length)
+            (data, dataDims) = Reduce(data, dataDims, _settings.ReduceDim - 1, _settings.Reduce);
+
+        double[]? label = null;
+        int[]? labelDims = null;
+        if (_labelPath is not null) (label, labelDims) = ReadArray(mat, _labelPath);
+        return new MatArrays(data, dataDims, label, labelDims);
     }
 
     private (double[] Values, int[] Dims) ReadArray(MatFile mat, MatPath path)

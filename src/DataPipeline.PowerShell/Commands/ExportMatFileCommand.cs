@@ -5,7 +5,7 @@ using DataPipeline.Engine.Mat;
 namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
-/// Writes piped Frames (as data, label, source, index and positions arrays) or MatVariables (each
+/// Writes piped Frames (as data, label, prediction, source, index and positions arrays) or MatVariables (each
 /// under its own name) to a level 5 MAT-file that MATLAB, Octave and scipy read.
 /// </summary>
 [Cmdlet(VerbsData.Export, "MatFile", SupportsShouldProcess = true)]

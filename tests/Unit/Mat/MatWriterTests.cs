@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Mat;
 using Xunit;
 
@@ -78,6 +79,42 @@ public sealed class MatWriterTests : IDisposable
         Assert.Equal(8.0, ((double[])back["s"].StructElement(1)["a"].Real!)[0]);
         Assert.Equal(["y"], back["s"].StructElement(1)["b"].Text!);
         Assert.Equal(MatCorpus.Json([matrix, ints, big, complex, mask, text, cell, s]).GetRawText(), MatCorpus.Json(back.Values).GetRawText());
+    }
+
+    [Fact]
+    public void FramePredictionsRoundTripInTheLabelsLayout()
+    {
+        // 2 x 3 data, 4 x 6 label and prediction; values distinct so a transposition would show.
+        static float[] Ramp(int n, float start) => Enumerable.Range(0, n).Select(i => start + i).ToArray();
+        Frame Labelled(int index) => new(Ramp(6, 0), [2, 3], Ramp(24, 100), [4, 6], "f.mat", index);
+        var frames = new List<Frame>
+        {
+            Labelled(0).WithPrediction(Ramp(24, 1000)),
+            Labelled(1),
+            Labelled(2).WithPrediction(Ramp(24, 3000)),
+        };
+        string file = Path.Combine(_folder, "frames.mat");
+        Level5Writer.Write(file, FrameMatConverter.ToVariables(frames), compress: true);
+
+        var back = MatCorpus.ReadAll(file).ToDictionary(v => v.Name!);
+        Assert.Equal(back["label"].Dimensions, back["prediction"].Dimensions);
+        Assert.Equal([4, 6, 3], back["prediction"].Dimensions);
+        var values = back["prediction"].ToDoubleArray();
+        for (int n = 0; n < 3; n++)
+            for (int r = 0; r < 4; r++)
+                for (int c = 0; c < 6; c++)
+                {
+                    // Column-major H x W x N in the file, row-major [H, W] in the frame.
+                    double v = values[r + c * 4 + n * 24];
+                    if (n == 1) Assert.True(double.IsNaN(v), "a frame without a prediction is NaN");
+                    else Assert.Equal(frames[n].Prediction![r * 6 + c], v);
+                }
+
+        // Without any prediction there is no prediction variable, and mixed shapes are refused.
+        Assert.DoesNotContain(FrameMatConverter.ToVariables([Labelled(0)]), v => v.Name == "prediction");
+        var unlabelled = new Frame(Ramp(6, 0), [2, 3], null, null, "g.mat", 0).WithPrediction(Ramp(4, 0), [2, 2]);
+        var unlabelledToo = new Frame(Ramp(6, 0), [2, 3], null, null, "g.mat", 1).WithPrediction(Ramp(6, 0));
+        Assert.Throws<ArgumentException>(() => FrameMatConverter.ToVariables([unlabelled, unlabelledToo]));
     }
 
     [Fact]

@@ -84,4 +84,102 @@ public sealed class BatchPrefetcher
             try { producer.Wait(CancellationToken.None); } catch (AggregateException) { }
         }
     }
+
+    /// <summary>
+    /// Batches 0..<paramref name="count"/>-1 made by <paramref name="build"/> on <paramref name="workers"/>
+    /// background tasks, yielded in order. Workers claim batch numbers in turn and hold at most
+    /// <paramref name="depth"/> + <paramref name="workers"/> batches beyond the consumer (the ones
+    /// being built and the ones ready), so memory stays bounded. Each batch depends only on its
+    /// number, so the sequence is the same for any worker count. The first exception in a worker
+    /// stops the others and is rethrown in the consumer.
+    /// </summary>
+    public IEnumerable<Batch> Prefetch(int count, Func<int, Batch> build, int depth, int workers, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegative(depth);
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        return Pool(count, build, depth, workers, cancellation);
+    }
+
+    private IEnumerable<Batch> Pool(int count, Func<int, Batch> build, int depth, int workers, CancellationToken cancellation)
+    {
+        var ready = new Batch?[count];
+        var gate = new object();
+        int next = -1;
+        ExceptionDispatchInfo? failure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var slots = new SemaphoreSlim(depth + workers);
+
+        void Work()
+        {
+            try
+            {
+                while (true)
+                {
+                    slots.Wait(stop.Token);
+                    int number = Interlocked.Increment(ref next);
+                    if (number >= count) return;
+                    var batch = build(number);
+                    lock (gate)
+                    {
+                        ready[number] = batch;
+                        Monitor.PulseAll(gate);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // The consumer left early, was cancelled, or another worker failed.
+            }
+            catch (Exception e)
+            {
+                lock (gate)
+                {
+                    failure ??= ExceptionDispatchInfo.Capture(e);
+                    Monitor.PulseAll(gate);
+                }
+                stop.Cancel();
+            }
+        }
+
+        var tasks = new Task[Math.Min(workers, Math.Max(count, 1))];
+        for (int w = 0; w < tasks.Length; w++)
+            tasks[w] = Task.Run(Work, CancellationToken.None);
+        // Wake the consumer when cancelled from outside, since it waits on the monitor.
+        using var wake = cancellation.Register(() => { lock (gate) Monitor.PulseAll(gate); });
+        try
+        {
+            for (int b = 0; b < count; b++)
+            {
+                Batch? batch;
+                _waiting.Start();
+                try
+                {
+                    lock (gate)
+                    {
+                        while ((batch = ready[b]) is null && failure is null && !cancellation.IsCancellationRequested)
+                            Monitor.Wait(gate);
+                        ready[b] = null;
+                    }
+                }
+                finally
+                {
+                    _waiting.Stop();
+                }
+                if (batch is null)
+                {
+                    failure?.Throw();
+                    cancellation.ThrowIfCancellationRequested();
+                }
+                slots.Release();
+                yield return batch!;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            try { Task.WaitAll(tasks, CancellationToken.None); } catch (AggregateException) { }
+        }
+    }
 }

@@ -182,21 +182,38 @@ public sealed class Augmenter
         double theta = draw.AngleDeg * Math.PI / 180, cos = Math.Cos(theta), sin = Math.Sin(theta);
         double cr = h / 2.0, cc = w / 2.0;
         double sr = draw.ShiftRow * ratio, sc = draw.ShiftColumn * ratio;
+        // Source coordinates are linear along a row, so they are stepped rather than recomputed.
+        double dc0 = 0.5 - cc - sc;
         for (int i = 0; i < h; i++)
         {
             double dr = i + 0.5 - cr - sr;
-            for (int j = 0; j < w; j++)
+            double y = cos * dr + sin * dc0 + cr - 0.5, x = -sin * dr + cos * dc0 + cc - 0.5;
+            var row = dst.Slice(i * w, w);
+            for (int j = 0; j < w; j++, y += sin, x += cos)
             {
-                double dc = j + 0.5 - cc - sc;
-                // Inverse rotation back to the source, then from edge to pixel-index coordinates.
-                double y = Math.Clamp(cos * dr + sin * dc + cr - 0.5, 0, h - 1);
-                double x = Math.Clamp(-sin * dr + cos * dc + cc - 0.5, 0, w - 1);
-                int y0 = Math.Min((int)y, Math.Max(h - 2, 0)), x0 = Math.Min((int)x, Math.Max(w - 2, 0));
-                int y1 = Math.Min(y0 + 1, h - 1), x1 = Math.Min(x0 + 1, w - 1);
-                double fy = y - y0, fx = x - x0;
-                double top = src[y0 * w + x0] * (1 - fx) + src[y0 * w + x1] * fx;
-                double bottom = src[y1 * w + x0] * (1 - fx) + src[y1 * w + x1] * fx;
-                dst[i * w + j] = (float)(top * (1 - fy) + bottom * fy);
+                double yy = y, xx = x;
+                int y0, x0, y1, x1;
+                if (yy >= 0 && yy < h - 1 && xx >= 0 && xx < w - 1)
+                {
+                    y0 = (int)yy;
+                    x0 = (int)xx;
+                    y1 = y0 + 1;
+                    x1 = x0 + 1;
+                }
+                else
+                {
+                    // Outside the interior: repeat the edge (and cope with 1-pixel-wide planes).
+                    yy = Math.Clamp(yy, 0, h - 1);
+                    xx = Math.Clamp(xx, 0, w - 1);
+                    y0 = Math.Min((int)yy, Math.Max(h - 2, 0));
+                    x0 = Math.Min((int)xx, Math.Max(w - 2, 0));
+                    y1 = Math.Min(y0 + 1, h - 1);
+                    x1 = Math.Min(x0 + 1, w - 1);
+                }
+                float fy = (float)(yy - y0), fx = (float)(xx - x0);
+                float a = src[y0 * w + x0], b = src[y0 * w + x1], c = src[y1 * w + x0], d = src[y1 * w + x1];
+                float top = a + (b - a) * fx, bottom = c + (d - c) * fx;
+                row[j] = top + (bottom - top) * fy;
             }
         }
     }

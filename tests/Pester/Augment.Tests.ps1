@@ -9,6 +9,7 @@ Describe 'New-BatchGenerator augmentation' {
     It 'leaves batches as the frames when nothing is switched on' {
         $g = New-BatchGenerator -InputObject $frames -BatchSize 4 -ValidationFraction 0 -Seed 1
         $g.Augmenter.IsIdentity | Should -BeTrue
+        $g.Augmenter.ToString() | Should -Be 'off'
         $b = Get-Batch -Generator $g -First 1
         $frame = $frames[$b.Indices[0]]
         $first = [float[]]::new(256); [Array]::Copy($b.Data, $first, 256)
@@ -19,6 +20,7 @@ Describe 'New-BatchGenerator augmentation' {
         $g = New-BatchGenerator -InputObject $frames -BatchSize 4 -ValidationFraction 0 -Seed 1 -Flip -Rot90 -SnrDb 10
         $g.Augmenter.Settings.SnrDb | Should -Be 10
         $g.Augmenter.Settings.Flip | Should -BeTrue
+        $g.Augmenter.ToString() | Should -BeLike 'flip, rot90*noise 10 dB SNR'
         $b = Get-Batch -Generator $g -First 1
         $frame = $frames[$b.Indices[0]]
         $first = [float[]]::new(256); [Array]::Copy($b.Data, $first, 256)

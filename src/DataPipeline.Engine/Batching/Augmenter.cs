@@ -49,6 +49,19 @@ public sealed class Augmenter
         _settings.SnrDb is null && !_settings.Flip && !_settings.Rot90 && _settings.RotationDeg == 0 &&
         _settings.ShiftPx == 0 && _settings.IntensityScale.Low == 1 && _settings.IntensityScale.High == 1;
 
+    /// <summary>The switched-on augmentations in words, for the generator's list view.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (_settings.Flip) parts.Add("flip");
+        if (_settings.Rot90) parts.Add("rot90");
+        if (_settings.RotationDeg > 0) parts.Add(FormattableString.Invariant($"rotation ±{_settings.RotationDeg} deg"));
+        if (_settings.ShiftPx > 0) parts.Add(FormattableString.Invariant($"shift ±{_settings.ShiftPx} px"));
+        if (_settings.IntensityScale is not { Low: 1, High: 1 }) parts.Add($"intensity {_settings.IntensityScale}");
+        if (_settings.SnrDb is double snr) parts.Add(FormattableString.Invariant($"noise {snr} dB SNR"));
+        return parts.Count == 0 ? "off" : string.Join(", ", parts);
+    }
+
     /// <summary>Draws one sample's parameters; only switched-on augmentations consume numbers.</summary>
     public AugmentDraw Draw(SeededRandom random)
     {

@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace DataPipeline.Engine.Batching;
 
 /// <summary>
-/// Builds batches on a background task into a bounded queue while the model trains on the
-/// previous ones, and measures how long the consumer waited for data. An exception in the
-/// producer is rethrown in the consumer's loop, never lost or turned into a hang.
+/// Builds batches on background worker tasks, a bounded number ahead, while the model trains on
+/// the previous ones, and measures how long the consumer waited for data. An exception in a
+/// worker is rethrown in the consumer's loop, never lost or turned into a hang.
 ///
 /// Synchronous on the consumer side on purpose: TorchSharp's dispose scopes are per thread, so
 /// the training loop must not hop threads between steps.
@@ -18,72 +17,6 @@ public sealed class BatchPrefetcher
 
     /// <summary>Time the consumer spent blocked on data since this prefetcher was made.</summary>
     public TimeSpan WaitTime => _waiting.Elapsed;
-
-    public IEnumerable<Batch> Prefetch(IEnumerable<Batch> source, int depth, CancellationToken cancellation = default)
-    {
-        if (depth <= 0)
-        {
-            using var direct = source.GetEnumerator();
-            while (true)
-            {
-                _waiting.Start();
-                bool more = direct.MoveNext();
-                _waiting.Stop();
-                if (!more) yield break;
-                yield return direct.Current;
-            }
-        }
-
-        using var queue = new BlockingCollection<Batch>(depth);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        ExceptionDispatchInfo? failure = null;
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                foreach (var batch in source)
-                    queue.Add(batch, stop.Token);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // The consumer left early or was cancelled; nothing to report.
-            }
-            catch (Exception e)
-            {
-                failure = ExceptionDispatchInfo.Capture(e);
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
-        }, CancellationToken.None);
-
-        try
-        {
-            while (true)
-            {
-                Batch? next;
-                _waiting.Start();
-                try
-                {
-                    if (!queue.TryTake(out next, Timeout.Infinite, cancellation)) next = null;
-                }
-                finally
-                {
-                    _waiting.Stop();
-                }
-                if (next is null) break;
-                yield return next;
-            }
-            producer.Wait(CancellationToken.None);
-            failure?.Throw();
-        }
-        finally
-        {
-            stop.Cancel();
-            try { producer.Wait(CancellationToken.None); } catch (AggregateException) { }
-        }
-    }
 
     /// <summary>
     /// Batches 0..<paramref name="count"/>-1 made by <paramref name="build"/> on <paramref name="workers"/>
@@ -108,17 +41,19 @@ public sealed class BatchPrefetcher
         var gate = new object();
         int next = -1;
         ExceptionDispatchInfo? failure = null;
+        int failedAt = int.MaxValue; // the lowest batch number whose build threw
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using var slots = new SemaphoreSlim(depth + workers);
 
         void Work()
         {
+            int number = -1;
             try
             {
                 while (true)
                 {
                     slots.Wait(stop.Token);
-                    int number = Interlocked.Increment(ref next);
+                    number = Interlocked.Increment(ref next);
                     if (number >= count) return;
                     var batch = build(number);
                     lock (gate)
@@ -136,7 +71,13 @@ public sealed class BatchPrefetcher
             {
                 lock (gate)
                 {
-                    failure ??= ExceptionDispatchInfo.Capture(e);
+                    // Batches before the failing one were claimed earlier and still arrive, so the
+                    // consumer gets every good batch in order and then the error.
+                    if (number < failedAt)
+                    {
+                        failedAt = number;
+                        failure = ExceptionDispatchInfo.Capture(e);
+                    }
                     Monitor.PulseAll(gate);
                 }
                 stop.Cancel();
@@ -158,7 +99,7 @@ public sealed class BatchPrefetcher
                 {
                     lock (gate)
                     {
-                        while ((batch = ready[b]) is null && failure is null && !cancellation.IsCancellationRequested)
+                        while ((batch = ready[b]) is null && b < failedAt && !cancellation.IsCancellationRequested)
                             Monitor.Wait(gate);
                         ready[b] = null;
                     }

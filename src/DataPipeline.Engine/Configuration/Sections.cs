@@ -102,7 +102,7 @@ public sealed class BatchSettings
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 
-    [ConfigKey("prefetch", "Batches prepared ahead on a background task while the model trains.", Min = 0, Max = 64)]
+    [ConfigKey("prefetch", "Batches kept ready ahead of the training loop, besides the ones the workers are building.", Min = 0, Max = 64)]
     public int Prefetch { get; set; } = 2;
 
     [ConfigKey("workers", "Background tasks that build batches; the batches are the same whatever the number.", Min = 1, Max = 64)]

@@ -11,8 +11,11 @@ const string Usage = """
       DataPipeline.Bench <config.toml> [--mode train|infer] [--steps N] [--warmup N] [--threads N]
                                                             (peer_unet.py's own command line)
       DataPipeline.Bench mat <folder> [--passes N] [--limit N] [--workers N]           ~ peer_loadmat.py
+      DataPipeline.Bench batches [--frames N] [--batches N] [--warmup N] [--batch-size N] [--workers N]
+                                 [--noise-db DB] [--noise-model snr-db] [--rotation DEG] [--rescale F]
+                                 [--no-shuffle] [--seed N]                         ~ peer_batches.py
     defaults: --steps 20, --warmup 3, --threads from [training] threads; --passes 3, --limit 0 (all), --workers 1.
-    batches (~ peer_batches.py) is not implemented in this version.
+    batches defaults as the peer's: 1024 frames, 200 batches of 32, 5 warm-up, 2 workers, 6 dB.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -30,7 +33,7 @@ try
         case "mat":
             return MatBench.Run(MatArguments.Parse(args[1..]));
         case "batches":
-            throw new UsageException($"mode '{args[0]}' is not implemented in this version");
+            return BatchesBench.Run(BatchesArguments.Parse(args[1..]));
         default:
             // No mode word: the peer's form, config first and --mode choosing train or infer.
             return UNetBench.Run(UNetArguments.Parse(null, args));

@@ -1,3 +1,5 @@
+using DataPipeline.Engine.Frames;
+
 namespace DataPipeline.Engine.Batching;
 
 public enum BatchSplit
@@ -13,8 +15,10 @@ public enum BatchSplit
 /// </summary>
 public sealed class Batch
 {
-    internal Batch(BatchSplit split, int epoch, int number, int[] indices, float[] data, int[] shape, float[] label, int[] labelShape)
+    internal Batch(BatchSplit split, int epoch, int number, int[] indices, float[] data, int[] shape, float[] label, int[] labelShape,
+        IReadOnlyList<ScattererPosition>?[] positions)
     {
+        Positions = positions;
         Split = split;
         Epoch = epoch;
         Number = number;
@@ -37,4 +41,7 @@ public sealed class Batch
     public int[] Shape { get; }
     public float[] Label { get; }
     public int[] LabelShape { get; }
+
+    /// <summary>Each sample's scatterer positions after augmentation (null where the frame has none).</summary>
+    public IReadOnlyList<ScattererPosition>?[] Positions { get; }
 }

@@ -19,7 +19,7 @@ public sealed class BatchGenerator
     private readonly int[] _training;
     private readonly int[] _validation;
 
-    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings)
+    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         if (frames.Count == 0)
@@ -36,6 +36,13 @@ public sealed class BatchGenerator
         DropLast = settings.DropLast;
         ValidationFraction = settings.ValidationFraction;
         Seed = settings.Seed;
+        Workers = settings.Workers >= 1 ? settings.Workers
+            : throw new ArgumentOutOfRangeException(nameof(settings), $"Workers must be at least 1; got {settings.Workers}.");
+        Prefetch = settings.Prefetch >= 0 ? settings.Prefetch
+            : throw new ArgumentOutOfRangeException(nameof(settings), $"Prefetch must not be negative; got {settings.Prefetch}.");
+        Augmenter = new Augmenter(augment ?? new AugmentSettings());
+        if (Augmenter.Settings.Rot90 && FrameShape[^1] != FrameShape[^2])
+            throw new ArgumentException($"rot90 needs square frames; these are {FrameShape[^2]}x{FrameShape[^1]}.", nameof(augment));
         (_training, _validation) = Split(frames.Count, settings.ValidationFraction, settings.Seed);
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
@@ -47,6 +54,15 @@ public sealed class BatchGenerator
     public bool DropLast { get; }
     public double ValidationFraction { get; }
     public long Seed { get; }
+
+    /// <summary>Background tasks that build batches in <see cref="Stream"/>.</summary>
+    public int Workers { get; }
+
+    /// <summary>Batches built ahead of the consumer in <see cref="Stream"/>.</summary>
+    public int Prefetch { get; }
+
+    /// <summary>Applied to training batches only: validation scores the frames as they are.</summary>
+    public Augmenter Augmenter { get; }
 
     public int FrameCount => _frames.Count;
     public int TrainingCount => _training.Length;
@@ -76,33 +92,65 @@ public sealed class BatchGenerator
         return order;
     }
 
-    /// <summary>The batches of one epoch of a split, built lazily one at a time.</summary>
+    /// <summary>The batches of one epoch of a split, built lazily one at a time on the caller's thread.</summary>
     public IEnumerable<Batch> GetBatches(BatchSplit split = BatchSplit.Training, int epoch = 0)
     {
         int[] order = EpochOrder(split, epoch);
-        int count = split == BatchSplit.Training ? TrainingBatchesPerEpoch : ValidationBatchesPerEpoch;
+        int count = BatchesPerEpoch(split);
         for (int b = 0; b < count; b++)
-        {
-            int start = b * BatchSize;
-            int n = Math.Min(BatchSize, order.Length - start);
-            yield return Assemble(split, epoch, b, order.AsSpan(start, n).ToArray());
-        }
+            yield return Assemble(split, epoch, b, order);
     }
 
-    private Batch Assemble(BatchSplit split, int epoch, int number, int[] indices)
+    /// <summary>
+    /// The same batches as <see cref="GetBatches"/>, built by <see cref="Workers"/> background tasks
+    /// at most <see cref="Prefetch"/> ahead; <paramref name="prefetcher"/> records the wait.
+    /// </summary>
+    public IEnumerable<Batch> Stream(BatchPrefetcher prefetcher, BatchSplit split = BatchSplit.Training, int epoch = 0,
+        CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(prefetcher);
+        int[] order = EpochOrder(split, epoch);
+        return prefetcher.Prefetch(BatchesPerEpoch(split), b => Assemble(split, epoch, b, order), Prefetch, Workers, cancellation);
+    }
+
+    public int BatchesPerEpoch(BatchSplit split) =>
+        split == BatchSplit.Training ? TrainingBatchesPerEpoch : ValidationBatchesPerEpoch;
+
+    /// <summary>
+    /// Random stream of one batch's augmentation. Bit 62 keeps it apart from the split (0) and
+    /// shuffle (1 + epoch) streams; since it depends only on (seed, epoch, batch), a batch is the
+    /// same whichever worker builds it and in whatever order.
+    /// </summary>
+    internal static long AugmentStream(int epoch, int number) => (1L << 62) | ((long)(uint)epoch << 31) | (uint)number;
+
+    private Batch Assemble(BatchSplit split, int epoch, int number, int[] order)
+    {
+        int start = number * BatchSize;
+        int[] indices = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
         int[] frameShape = FrameShape, labelShape = LabelShape;
         int dataSize = _frames[0].Data.Length, labelSize = _frames[0].Label!.Length;
         var data = new float[indices.Length * dataSize];
         var label = new float[indices.Length * labelSize];
+        var positions = new IReadOnlyList<ScattererPosition>?[indices.Length];
+        bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
+        var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
         for (int i = 0; i < indices.Length; i++)
         {
             var frame = _frames[indices[i]];
-            frame.Data.CopyTo(data, i * dataSize);
-            frame.Label!.CopyTo(label, i * labelSize);
+            if (random is null)
+            {
+                frame.Data.CopyTo(data, i * dataSize);
+                frame.Label!.CopyTo(label, i * labelSize);
+                positions[i] = frame.Positions;
+                continue;
+            }
+            var draw = Augmenter.Draw(random);
+            Augmenter.ApplyData(frame.Data, frameShape, data.AsSpan(i * dataSize, dataSize), draw, random);
+            Augmenter.Transform(frame.Label!, labelShape, label.AsSpan(i * labelSize, labelSize), draw, frame.SizeRatio);
+            positions[i] = frame.Positions is null ? null : Augmenter.TransformPositions(frame.Positions, frameShape, draw);
         }
         return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
-            label, [indices.Length, 1, .. labelShape]);
+            label, [indices.Length, 1, .. labelShape], positions);
     }
 
     private static (int[] Training, int[] Validation) Split(int count, double fraction, long seed)

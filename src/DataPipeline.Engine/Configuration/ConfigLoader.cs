@@ -18,6 +18,7 @@ public static class ConfigLoader
         ConfigSection.Of(typeof(DataSettings)),
         ConfigSection.Of(typeof(SimulationSettings)),
         ConfigSection.Of(typeof(BatchSettings)),
+        ConfigSection.Of(typeof(AugmentSettings)),
         ConfigSection.Of(typeof(ModelSettings)),
         ConfigSection.Of(typeof(TrainingSettings)),
         ConfigSection.Of(typeof(EvaluationSettings)),

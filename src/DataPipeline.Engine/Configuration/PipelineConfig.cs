@@ -9,6 +9,7 @@ public sealed class PipelineConfig
     public DataSettings Data { get; init; } = new();
     public SimulationSettings Simulation { get; init; } = new();
     public BatchSettings Batch { get; init; } = new();
+    public AugmentSettings Augment { get; init; } = new();
     public ModelSettings Model { get; init; } = new();
     public TrainingSettings Training { get; init; } = new();
     public EvaluationSettings Evaluation { get; init; } = new();
@@ -24,6 +25,7 @@ public sealed class PipelineConfig
         yield return Data;
         yield return Simulation;
         yield return Batch;
+        yield return Augment;
         yield return Model;
         yield return Training;
         yield return Evaluation;

@@ -102,11 +102,36 @@ public sealed class BatchSettings
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 
-    [ConfigKey("prefetch", "Batches prepared ahead on a background task while the model trains.", Min = 0, Max = 64)]
+    [ConfigKey("prefetch", "Batches kept ready ahead of the training loop, besides the ones the workers are building.", Min = 0, Max = 64)]
     public int Prefetch { get; set; } = 2;
 
-    [ConfigKey("seed", "Seed of the validation split and the epoch order.")]
+    [ConfigKey("workers", "Background tasks that build batches; the batches are the same whatever the number.", Min = 1, Max = 64)]
+    public int Workers { get; set; } = 1;
+
+    [ConfigKey("seed", "Seed of the validation split, the epoch order and the augmentation.")]
     public long Seed { get; set; }
+}
+
+[ConfigSection("augment", "Random augmentation of training batches. One draw per sample moves data, label and positions together; noise and intensity touch the data only. Every key is off by default.")]
+public sealed class AugmentSettings
+{
+    [ConfigKey("snr_db", "Additive Gaussian noise on the data at this signal-to-noise ratio: per sample, sigma = rms(data) * 10^(-snr_db/20). Unset = no noise.", Min = -100, Max = 200, Example = "20.0")]
+    public double? SnrDb { get; set; }
+
+    [ConfigKey("flip", "Flip each sample up-down and left-right, each with probability 1/2.")]
+    public bool Flip { get; set; }
+
+    [ConfigKey("rot90", "Rotate each sample by a random multiple of 90 degrees (square frames only).")]
+    public bool Rot90 { get; set; }
+
+    [ConfigKey("rotation_deg", "Rotate each sample by an angle uniform in [-rotation_deg, rotation_deg], bilinear, edges repeated; 0 = off.", Min = 0, Max = 180)]
+    public double RotationDeg { get; set; }
+
+    [ConfigKey("shift_px", "Shift each sample by up to this many data pixels along each axis (uniform, sub-pixel, bilinear); 0 = off.", Min = 0, Max = 4096)]
+    public double ShiftPx { get; set; }
+
+    [ConfigKey("intensity_scale", "Multiply the data by a factor uniform in [lo, hi]; [1, 1] = off.", Min = 0, Max = 1e6)]
+    public DoubleRange IntensityScale { get; set; } = new(1, 1);
 }
 
 [ConfigSection("model", "The U-Net (see shared/bench/UNET.md for the exact definition).")]

@@ -222,7 +222,7 @@ public sealed class Trainer
         int batches = c.Generator.TrainingBatchesPerEpoch, step = 0, skipped = 0;
         using var lastGood = settings.NonFinite == NonFinitePolicy.Skip ? new BufferSnapshot(c.Model) : null;
         c.Model.train();
-        foreach (var batch in prefetcher.Prefetch(c.Generator.GetBatches(BatchSplit.Training, epoch - 1), _config.Batch.Prefetch, c.Cancellation))
+        foreach (var batch in c.Generator.Stream(prefetcher, BatchSplit.Training, epoch - 1, c.Cancellation))
         {
             c.Cancellation.ThrowIfCancellationRequested();
             step++;
@@ -285,7 +285,7 @@ public sealed class Trainer
         int batches = c.Generator.ValidationBatchesPerEpoch, done = 0;
         c.Model.eval();
         using var noGrad = no_grad();
-        foreach (var batch in prefetcher.Prefetch(c.Generator.GetBatches(BatchSplit.Validation, epoch - 1), _config.Batch.Prefetch, c.Cancellation))
+        foreach (var batch in c.Generator.Stream(prefetcher, BatchSplit.Validation, epoch - 1, c.Cancellation))
         {
             c.Cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();

@@ -3,7 +3,10 @@ using DataPipeline.Engine.Batching;
 
 namespace DataPipeline.PowerShell.Commands;
 
-/// <summary>The batches a generator yields for one epoch, for inspection and for users' own loops.</summary>
+/// <summary>
+/// The batches a generator yields for one epoch, for inspection and for users' own loops: training
+/// batches augmented exactly as training sees them, built on the caller's thread.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "Batch")]
 [OutputType(typeof(Batch))]
 public sealed class GetBatchCommand : DataPipelineCmdlet

@@ -70,7 +70,7 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
             TrainingRun run;
             try
             {
-                var generator = new BatchGenerator(_frames, config.Batch);
+                var generator = new BatchGenerator(_frames, config.Batch, config.Augment);
                 var trainer = new Trainer(config);
                 string label = $"Sweep {i + 1} of {sweep.Points.Count}: " + string.Join(", ", parameters.Select(p => $"{p.Key}={p.Value}"));
                 run = _session.Run(config.Training.Epochs, label, (report, token) => trainer.Run(generator, output, report, token));

@@ -100,7 +100,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
                     "NoInput", ErrorCategory.InvalidArgument, null));
             try
             {
-                generator = new BatchGenerator(_frames, config.Batch);
+                generator = new BatchGenerator(_frames, config.Batch, config.Augment);
             }
             catch (ArgumentException e)
             {

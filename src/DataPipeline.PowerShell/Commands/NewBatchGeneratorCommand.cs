@@ -7,7 +7,8 @@ namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Collects frames from the pipeline into one BatchGenerator: a seeded validation split and
-/// epochs that visit every training frame exactly once.
+/// epochs that visit every training frame exactly once, augmented as the config's [augment]
+/// section and the augmentation parameters say, built by -Workers background tasks.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "BatchGenerator")]
 [OutputType(typeof(BatchGenerator))]
@@ -39,16 +40,63 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [Parameter]
     public string? Config { get; set; }
 
+    /// <summary>Background tasks building batches during training; the batches do not depend on it.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Workers { get; set; }
+
+    /// <summary>Batches built ahead of the training loop.</summary>
+    [Parameter]
+    [ValidateRange(0, 64)]
+    public int Prefetch { get; set; }
+
+    /// <summary>Noise on the data at this SNR in dB ([augment] snr_db).</summary>
+    [Parameter]
+    [ValidateRange(-100.0, 200.0)]
+    public double SnrDb { get; set; }
+
+    [Parameter]
+    public SwitchParameter Flip { get; set; }
+
+    [Parameter]
+    public SwitchParameter Rot90 { get; set; }
+
+    /// <summary>Rotations uniform in [-RotationDeg, RotationDeg] degrees.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 180.0)]
+    public double RotationDeg { get; set; }
+
+    /// <summary>Shifts of up to ShiftPx data pixels per axis.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 4096.0)]
+    public double ShiftPx { get; set; }
+
+    /// <summary>Data multiplied by a factor uniform in [lo, hi].</summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[]? IntensityScale { get; set; }
+
     private BatchSettings _settings = new();
+    private AugmentSettings _augment = new();
 
     protected override void BeginProcessing()
     {
-        _settings = LoadConfig(Config).Batch;
+        var config = LoadConfig(Config);
+        _settings = config.Batch;
+        _augment = config.Augment;
         if (IsBound(nameof(BatchSize))) _settings.BatchSize = BatchSize;
         if (IsBound(nameof(Shuffle))) _settings.Shuffle = Shuffle.IsPresent;
         if (IsBound(nameof(ValidationFraction))) _settings.ValidationFraction = ValidationFraction;
         if (IsBound(nameof(DropLast))) _settings.DropLast = DropLast.IsPresent;
         if (IsBound(nameof(Seed))) _settings.Seed = Seed;
+        if (IsBound(nameof(Workers))) _settings.Workers = Workers;
+        if (IsBound(nameof(Prefetch))) _settings.Prefetch = Prefetch;
+        if (IsBound(nameof(SnrDb))) _augment.SnrDb = SnrDb;
+        if (IsBound(nameof(Flip))) _augment.Flip = Flip.IsPresent;
+        if (IsBound(nameof(Rot90))) _augment.Rot90 = Rot90.IsPresent;
+        if (IsBound(nameof(RotationDeg))) _augment.RotationDeg = RotationDeg;
+        if (IsBound(nameof(ShiftPx))) _augment.ShiftPx = ShiftPx;
+        if (IsBound(nameof(IntensityScale))) _augment.IntensityScale = new DoubleRange(IntensityScale![0], IntensityScale[1]);
     }
 
     protected override void ProcessRecord() => _frames.AddRange(InputObject);
@@ -57,7 +105,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     {
         try
         {
-            WriteObject(new BatchGenerator(_frames, _settings));
+            WriteObject(new BatchGenerator(_frames, _settings, _augment));
         }
         catch (ArgumentException e)
         {

@@ -104,19 +104,97 @@ public class BatchGeneratorTests
     }
 
     [Fact]
-    public void PrefetcherYieldsEveryBatchInOrderAndSurfacesProducerErrors()
+    public void PrefetcherYieldsEveryBatchInOrder()
+    {
+        var direct = Generator(50).GetBatches().ToList();
+        var prefetched = new BatchPrefetcher().Prefetch(direct.Count, b => direct[b], depth: 3, workers: 1).ToList();
+        Assert.Equal(direct, prefetched);
+    }
+
+    private static readonly AugmentSettings AllOn = new()
+    {
+        SnrDb = 15, Flip = true, Rot90 = true, RotationDeg = 20, ShiftPx = 1.5, IntensityScale = new(0.8, 1.2),
+    };
+
+    [Fact]
+    public void WorkersBuildTheSameAugmentedBatchesWhateverTheirNumber()
+    {
+        var frames = Frames(50);
+        BatchGenerator Make(int workers, int prefetch) => new(frames,
+            new BatchSettings { BatchSize = 8, ValidationFraction = 0.25, Seed = 5, Workers = workers, Prefetch = prefetch }, AllOn);
+        var reference = Make(1, 0).GetBatches(BatchSplit.Training, 2).ToList();
+        Assert.NotEqual(frames[reference[0].Indices[0]].Data, reference[0].Data.AsSpan(0, 256).ToArray());
+        foreach (var (workers, prefetch) in new[] { (1, 2), (3, 1), (4, 0) })
+        {
+            var streamed = Make(workers, prefetch).Stream(new BatchPrefetcher(), BatchSplit.Training, 2).ToList();
+            Assert.Equal(reference.Count, streamed.Count);
+            for (int b = 0; b < reference.Count; b++)
+            {
+                Assert.Equal(reference[b].Indices, streamed[b].Indices);
+                Assert.Equal(reference[b].Data, streamed[b].Data);
+                Assert.Equal(reference[b].Label, streamed[b].Label);
+            }
+        }
+        // Another epoch draws other augmentations even for the same frame.
+        var other = Make(1, 0).GetBatches(BatchSplit.Training, 3).First();
+        Assert.NotEqual(reference[0].Data, other.Data);
+    }
+
+    [Fact]
+    public void ValidationBatchesAreNotAugmented()
+    {
+        var frames = Frames(20);
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 4, ValidationFraction = 0.25, Workers = 2 }, AllOn);
+        foreach (var batch in generator.Stream(new BatchPrefetcher(), BatchSplit.Validation))
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Assert.Equal(frames[batch.Indices[i]].Data, batch.Data.AsSpan(i * 256, 256).ToArray());
+                Assert.Equal(frames[batch.Indices[i]].Label, batch.Label.AsSpan(i * 1024, 1024).ToArray());
+            }
+    }
+
+    [Fact]
+    public void AugmentedBatchesCarryPositionsMovedWithTheirSamples()
+    {
+        var frames = Frames(12);
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 4, ValidationFraction = 0, Seed = 2 },
+            new AugmentSettings { Flip = true, Rot90 = true });
+        var batch = generator.GetBatches().First();
+        var random = new DataPipeline.Engine.Runtime.SeededRandom(2, BatchGenerator.AugmentStream(0, 0));
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var draw = generator.Augmenter.Draw(random);
+            var expected = generator.Augmenter.Apply(frames[batch.Indices[i]], draw, random);
+            Assert.Equal(expected.Data, batch.Data.AsSpan(i * 256, 256).ToArray());
+            Assert.Equal(expected.Positions, batch.Positions[i]);
+        }
+    }
+
+    [Fact]
+    public void WorkerPoolSurfacesAWorkerExceptionInTheConsumer()
     {
         var generator = Generator(50);
-        var direct = generator.GetBatches().Select(b => b.Indices).ToList();
-        var prefetched = new BatchPrefetcher().Prefetch(generator.GetBatches(), 3).Select(b => b.Indices).ToList();
-        Assert.Equal(direct, prefetched);
-
-        IEnumerable<Batch> Broken()
+        var ok = generator.GetBatches().First();
+        Batch Build(int number) => number == 3 ? throw new InvalidDataException("batch 3 is corrupt") : ok;
+        var seen = new List<Batch>();
+        var e = Assert.Throws<InvalidDataException>(() =>
         {
-            yield return generator.GetBatches().First();
-            throw new InvalidDataException("frame 2 is corrupt");
+            foreach (var batch in new BatchPrefetcher().Prefetch(10, Build, depth: 2, workers: 3)) seen.Add(batch);
+        });
+        Assert.Equal("batch 3 is corrupt", e.Message);
+        Assert.Equal(3, seen.Count);
+    }
+
+    [Fact]
+    public void LeavingAWorkerPoolEarlyStopsItsWorkers()
+    {
+        int built = 0;
+        Batch Build(int number)
+        {
+            Interlocked.Increment(ref built);
+            return Generator(10).GetBatches().First();
         }
-        var e = Assert.Throws<InvalidDataException>(() => new BatchPrefetcher().Prefetch(Broken(), 2).ToList());
-        Assert.Equal("frame 2 is corrupt", e.Message);
+        Assert.Single(new BatchPrefetcher().Prefetch(1000, Build, depth: 2, workers: 3).Take(1));
+        Assert.InRange(Volatile.Read(ref built), 1, 6); // 1 consumed + at most depth + workers ahead
     }
 }

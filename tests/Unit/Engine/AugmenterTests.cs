@@ -1,0 +1,173 @@
+using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Runtime;
+using Xunit;
+
+namespace DataPipeline.Tests.Engine;
+
+public class AugmenterTests
+{
+    private static float[] Run(float[] source, int[] shape, AugmentDraw draw, int ratio = 1)
+    {
+        var output = new float[source.Length];
+        Augmenter.Transform(source, shape, output, draw, ratio);
+        return output;
+    }
+
+    private static float[] Range(int n) => Enumerable.Range(1, n).Select(i => (float)i).ToArray();
+
+    [Fact]
+    public void FlipsMirrorRowsAndColumns()
+    {
+        var x = Range(6); // [[1 2 3] [4 5 6]]
+        Assert.Equal([4f, 5, 6, 1, 2, 3], Run(x, [2, 3], AugmentDraw.Identity with { FlipRows = true }));
+        Assert.Equal([3f, 2, 1, 6, 5, 4], Run(x, [2, 3], AugmentDraw.Identity with { FlipColumns = true }));
+        Assert.Equal([6f, 5, 4, 3, 2, 1], Run(x, [2, 3], AugmentDraw.Identity with { FlipRows = true, FlipColumns = true }));
+    }
+
+    [Fact]
+    public void QuarterTurnsMatchNumpyRot90()
+    {
+        var x = Range(9); // [[1 2 3] [4 5 6] [7 8 9]]
+        Assert.Equal([3f, 6, 9, 2, 5, 8, 1, 4, 7], Run(x, [3, 3], AugmentDraw.Identity with { Quarters = 1 }));
+        Assert.Equal([9f, 8, 7, 6, 5, 4, 3, 2, 1], Run(x, [3, 3], AugmentDraw.Identity with { Quarters = 2 }));
+        Assert.Equal([7f, 4, 1, 8, 5, 2, 9, 6, 3], Run(x, [3, 3], AugmentDraw.Identity with { Quarters = 3 }));
+        Assert.Throws<ArgumentException>(() => Run(Range(6), [2, 3], AugmentDraw.Identity with { Quarters = 1 }));
+    }
+
+    [Fact]
+    public void ShiftsMoveContentAndRepeatTheEdge()
+    {
+        var x = new float[] { 1, 2, 3, 4, 1, 2, 3, 4 }; // two equal rows
+        Assert.Equal([1f, 1, 2, 3, 1, 1, 2, 3], Run(x, [2, 4], AugmentDraw.Identity with { ShiftColumn = 1 }));
+        Assert.Equal([1f, 1.5f, 2.5f, 3.5f, 1, 1.5f, 2.5f, 3.5f], Run(x, [2, 4], AugmentDraw.Identity with { ShiftColumn = 0.5 }));
+        // A label at twice the resolution moves twice as many of its own pixels.
+        var label = new float[] { 1, 2, 3, 4, 5, 6, 7, 8 };
+        Assert.Equal([1f, 1, 1, 2, 3, 4, 5, 6], Run(label, [1, 8], AugmentDraw.Identity with { ShiftColumn = 1 }, ratio: 2));
+        var rows = Range(6); // [[1 2] [3 4] [5 6]]
+        Assert.Equal([1f, 2, 1, 2, 3, 4], Run(rows, [3, 2], AugmentDraw.Identity with { ShiftRow = 1 }));
+    }
+
+    [Fact]
+    public void InterpolatedRotationBy90EqualsQuarterTurnForDataLabelAndSequences()
+    {
+        var random = new SeededRandom(11);
+        foreach (int[] shape in new[] { new[] { 8, 8 }, new[] { 3, 6, 6 } })
+        {
+            var x = new float[shape.Aggregate(1, (a, b) => a * b)];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)random.NextDouble();
+            var exact = Run(x, shape, AugmentDraw.Identity with { Quarters = 1 });
+            var interpolated = Run(x, shape, AugmentDraw.Identity with { AngleDeg = 90 }, ratio: 2);
+            for (int i = 0; i < x.Length; i++) Assert.Equal(exact[i], interpolated[i], 1e-5f);
+            var back = Run(x, shape, AugmentDraw.Identity with { AngleDeg = -90 });
+            var three = Run(x, shape, AugmentDraw.Identity with { Quarters = 3 });
+            for (int i = 0; i < x.Length; i++) Assert.Equal(three[i], back[i], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void NoiseHitsTheRequestedSnrOnTheDataOnlyAndIntensityScalesOnlyTheData()
+    {
+        var frame = BlobFrame([3, 64, 64], 30, 20);
+        var augmenter = new Augmenter(new AugmentSettings { SnrDb = 10, IntensityScale = new(2, 2) });
+        var random = new SeededRandom(4);
+        var noisy = augmenter.Apply(frame, augmenter.Draw(random), random);
+        double signal = 0, noise = 0;
+        for (int i = 0; i < frame.Data.Length; i++)
+        {
+            double clean = 2.0 * frame.Data[i];
+            signal += clean * clean;
+            noise += (noisy.Data[i] - clean) * (noisy.Data[i] - clean);
+        }
+        Assert.Equal(10, 10 * Math.Log10(signal / noise), 0.2);
+        Assert.Equal(frame.Label, noisy.Label);
+
+        var scaled = new Augmenter(new AugmentSettings { IntensityScale = new(0.5, 1.5) });
+        var draw = scaled.Draw(new SeededRandom(9));
+        var result = scaled.Apply(frame, draw, new SeededRandom(9));
+        Assert.InRange(draw.Scale, 0.5, 1.5);
+        Assert.Equal(frame.Data.Select(v => v * (float)draw.Scale), result.Data);
+        Assert.Equal(frame.Label, result.Label);
+    }
+
+    [Fact]
+    public void PositionsDataAndLabelMoveTogether()
+    {
+        var frame = BlobFrame([16, 16], 6, 9);
+        var augmenter = new Augmenter(new AugmentSettings { Flip = true, Rot90 = true, RotationDeg = 40, ShiftPx = 1.5 });
+        var random = new SeededRandom(21);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var draw = augmenter.Draw(random);
+            var moved = augmenter.Apply(frame, draw, random);
+            var p = Assert.Single(moved.Positions!);
+            var (dataRow, dataColumn) = Peak(moved.Data, 16);
+            Assert.InRange(Math.Abs(dataRow - p.Row), 0, 0.75);
+            Assert.InRange(Math.Abs(dataColumn - p.Column), 0, 0.75);
+            // Label pixel centres sit at (p + 0.5) * 2 - 0.5 in label pixels.
+            var (labelRow, labelColumn) = Peak(moved.Label!, 32);
+            Assert.InRange(Math.Abs(labelRow - ((p.Row + 0.5) * 2 - 0.5)), 0, 0.75);
+            Assert.InRange(Math.Abs(labelColumn - ((p.Column + 0.5) * 2 - 0.5)), 0, 0.75);
+        }
+    }
+
+    [Fact]
+    public void AugmentSectionParsesAndDefaultsToOff()
+    {
+        Assert.True(new Augmenter(new PipelineConfig().Augment).IsIdentity);
+        var config = ConfigLoader.Parse("""
+            [augment]
+            snr_db = 12.5
+            flip = true
+            rot90 = true
+            rotation_deg = 15
+            shift_px = 1.5
+            intensity_scale = [0.8, 1.2]
+            """, "a.toml");
+        Assert.Equal(12.5, config.Augment.SnrDb);
+        Assert.True(config.Augment.Flip && config.Augment.Rot90);
+        Assert.Equal(15, config.Augment.RotationDeg);
+        Assert.Equal(new DoubleRange(0.8, 1.2), config.Augment.IntensityScale);
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse("[augment]\nrotation_deg = -3", "b.toml"));
+    }
+
+    /// <summary>A Gaussian blob at (row, column) in the data and at the same place in a label at ratio 2.</summary>
+    private static Frame BlobFrame(int[] shape, double row, double column)
+    {
+        int h = shape[^2], w = shape[^1], steps = shape.Length == 3 ? shape[0] : 1;
+        var data = new float[steps * h * w];
+        var label = new float[steps * 4 * h * w];
+        for (int t = 0; t < steps; t++)
+        {
+            Splat(data.AsSpan(t * h * w, h * w), h, w, row, column, 1.5);
+            Splat(label.AsSpan(t * 4 * h * w, 4 * h * w), 2 * h, 2 * w, (row + 0.5) * 2 - 0.5, (column + 0.5) * 2 - 0.5, 2.0);
+        }
+        int[] labelShape = [.. shape[..^2], 2 * h, 2 * w];
+        return new Frame(data, shape, label, labelShape, "blob", 0, [new ScattererPosition(0, 0, row, column, true)]);
+    }
+
+    private static void Splat(Span<float> plane, int h, int w, double row, double column, double sigma)
+    {
+        for (int i = 0; i < h; i++)
+        for (int j = 0; j < w; j++)
+            plane[i * w + j] = (float)Math.Exp(-((i - row) * (i - row) + (j - column) * (j - column)) / (2 * sigma * sigma));
+    }
+
+    /// <summary>Sub-pixel peak: centroid of the 3x3 neighbourhood of the maximum.</summary>
+    private static (double Row, double Column) Peak(float[] plane, int w)
+    {
+        int best = 0;
+        for (int i = 1; i < plane.Length; i++) if (plane[i] > plane[best]) best = i;
+        int r = best / w, c = best % w, h = plane.Length / w;
+        double sum = 0, sr = 0, sc = 0;
+        for (int i = Math.Max(r - 1, 0); i <= Math.Min(r + 1, h - 1); i++)
+        for (int j = Math.Max(c - 1, 0); j <= Math.Min(c + 1, w - 1); j++)
+        {
+            sum += plane[i * w + j];
+            sr += i * plane[i * w + j];
+            sc += j * plane[i * w + j];
+        }
+        return (sr / sum, sc / sum);
+    }
+}

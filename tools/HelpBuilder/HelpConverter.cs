@@ -147,6 +147,8 @@ internal static class HelpConverter
 
     private static (string, string, IReadOnlyList<string>) ToExample(string file, (int Line, string Title, List<(int Line, string Text)> Body) section)
     {
+        if (!section.Title.StartsWith("Example ", StringComparison.Ordinal))
+            throw new HelpFormatException(file, section.Line, $"An example heading is '### Example N: what it shows', not '### {section.Title}'.");
         var code = new StringBuilder();
         var remarks = new List<(int, string)>();
         var state = 0; // 0 before the code block, 1 inside it, 2 after it

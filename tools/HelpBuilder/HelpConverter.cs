@@ -45,24 +45,20 @@ internal static class HelpConverter
             .Select(f => Parse(f, File.ReadAllLines(f)))
             .ToList();
         var maml = Path.Combine(outputFolder, assemblyFileName + "-Help.xml");
-        WriteIfChanged(maml, ToMaml(commands));
+        Write(maml, ToMaml(commands));
         written.Add(maml);
 
         foreach (var about in files.Where(f => Path.GetFileName(f).StartsWith("about_", StringComparison.OrdinalIgnoreCase)))
         {
             var target = Path.Combine(outputFolder, Path.GetFileNameWithoutExtension(about) + ".help.txt");
-            WriteIfChanged(target, AboutToText(File.ReadAllLines(about)));
+            Write(target, AboutToText(File.ReadAllLines(about)));
             written.Add(target);
         }
         return written;
     }
 
-    /// <summary>Leaves an unchanged file alone so incremental builds do not copy it again.</summary>
-    private static void WriteIfChanged(string path, string content)
-    {
-        if (File.Exists(path) && File.ReadAllText(path) == content) return;
-        File.WriteAllText(path, content, new UTF8Encoding(false));
-    }
+    /// <summary>Always writes, so the file's time tells MSBuild's incremental check that it is current.</summary>
+    private static void Write(string path, string content) => File.WriteAllText(path, content, new UTF8Encoding(false));
 
     public static CommandHelp Parse(string file, string[] lines)
     {

@@ -29,6 +29,7 @@
         'Get-MatVariable'
         'Import-MatDataset'
         'Export-MatFile'
+        'Get-TrainingDevice'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -28,6 +28,10 @@ public static class ConfigLoader
 
     internal static IReadOnlyList<ConfigSection> Sections => Schema;
 
+    /// <summary>Every key as section.key (what Invoke-TrainingSweep's -Parameter takes), with its description.</summary>
+    public static IEnumerable<(string Key, string Description)> Keys =>
+        Schema.SelectMany(s => s.Keys.Select(k => ($"{s.Name}.{k.Name}", k.Attribute.Description)));
+
     public static PipelineConfig LoadFile(string path)
     {
         string fullPath = Path.GetFullPath(path);

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Mat;
+using DataPipeline.PowerShell.Completion;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -27,11 +28,13 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
 
     /// <summary>Struct path of the data array, e.g. low_res.das.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(MatArrayPathCompleter))]
     public string? DataVariable { get; set; }
 
     /// <summary>Struct path of the label array, e.g. conf_map.gauss; an empty string for no labels.</summary>
     [Parameter]
     [AllowEmptyString]
+    [ArgumentCompleter(typeof(MatArrayPathCompleter))]
     public string? LabelVariable { get; set; }
 
     [Parameter]

@@ -4,6 +4,7 @@ using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Training;
+using DataPipeline.PowerShell.Completion;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -29,6 +30,7 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
 
     /// <summary>@{ 'training.learning_rate' = 1e-3, 3e-4; 'model.filters' = 16, 32 }</summary>
     [Parameter(Mandatory = true, Position = 1)]
+    [ArgumentCompleter(typeof(ConfigKeyCompleter))]
     public Hashtable Parameter { get; set; } = [];
 
     /// <summary>Folder under which each run's checkpoints go.</summary>

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Inference;
 using DataPipeline.Engine.Models;
+using DataPipeline.PowerShell.Completion;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -32,6 +33,7 @@ public sealed class InvokeUNetPredictionCommand : DataPipelineCmdlet
 
     [Parameter]
     [ValidatePattern("^(auto|cpu|cuda(:[0-9]+)?)$")]
+    [ArgumentCompleter(typeof(DeviceCompleter))]
     public string Device { get; set; } = "auto";
 
     protected override void BeginProcessing()

@@ -4,6 +4,7 @@ using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Training;
+using DataPipeline.PowerShell.Completion;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -55,6 +56,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
 
     [Parameter]
     [ValidatePattern("^(auto|cpu|cuda(:[0-9]+)?)$")]
+    [ArgumentCompleter(typeof(DeviceCompleter))]
     public string? Device { get; set; }
 
     /// <summary>Folder under which the run's checkpoints go (in a subfolder named by the run).</summary>

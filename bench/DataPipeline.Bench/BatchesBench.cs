@@ -167,11 +167,7 @@ internal static class BatchesBench
             w.WriteString("dotnet_version", RuntimeInformation.FrameworkDescription);
             w.WriteNumber("cpu_count", Environment.ProcessorCount);
             BenchJson.WriteEnvironment(w, envAtStart);
-            w.WriteStartArray("loadavg_start_end");
-            BenchJson.WriteNumberValues(w, loadStart);
-            BenchJson.WriteNumberValues(w, loadEnd);
-            w.WriteEndArray();
-            w.WriteString("utc", BenchJson.Utc());
+            BenchJson.WriteLoadAndTime(w, loadStart, loadEnd);
         }));
         return 0;
     }

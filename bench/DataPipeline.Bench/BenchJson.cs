@@ -134,4 +134,14 @@ internal static class BenchJson
         if (value is null) w.WriteNull(name);
         else w.WriteString(name, value);
     }
+
+    /// <summary>The peer's closing keys: load averages at start and end (to spot a disturbed run) and the UTC time.</summary>
+    public static void WriteLoadAndTime(Utf8JsonWriter w, IEnumerable<double> loadStart, IEnumerable<double> loadEnd)
+    {
+        w.WriteStartArray("loadavg_start_end");
+        WriteNumberValues(w, loadStart);
+        WriteNumberValues(w, loadEnd);
+        w.WriteEndArray();
+        w.WriteString("utc", Utc());
+    }
 }

@@ -109,11 +109,7 @@ internal static class MatBench
             // The peer's "python" key: the language runtime.
             w.WriteString("python", RuntimeInformation.FrameworkDescription);
             BenchJson.WriteEnvironment(w, envAtStart);
-            w.WriteStartArray("loadavg_start_end");
-            BenchJson.WriteNumberValues(w, loadStart);
-            BenchJson.WriteNumberValues(w, loadEnd);
-            w.WriteEndArray();
-            w.WriteString("utc", BenchJson.Utc());
+            BenchJson.WriteLoadAndTime(w, loadStart, loadEnd);
         }));
         return 0;
     }

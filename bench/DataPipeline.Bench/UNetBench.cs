@@ -137,11 +137,7 @@ internal static class UNetBench
             BenchJson.WriteEnvironment(w, envAtStart);
             w.WriteString("config_file", Path.GetFullPath(args.ConfigPath));
             BenchJson.WriteConfig(w, config, "model", "batch", "training", "bench");
-            w.WriteStartArray("loadavg_start_end");
-            BenchJson.WriteNumberValues(w, loadStart);
-            BenchJson.WriteNumberValues(w, loadEnd);
-            w.WriteEndArray();
-            w.WriteString("utc", BenchJson.Utc());
+            BenchJson.WriteLoadAndTime(w, loadStart, loadEnd);
         }));
         return 0;
     }

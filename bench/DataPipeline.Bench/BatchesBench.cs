@@ -26,20 +26,9 @@ internal sealed record BatchesArguments(
         double noiseDb = 6, rotation = 0, rescale = 1;
         bool shuffle = true;
         long seed = 50;
-        for (int i = 0; i < args.Count; i++)
+        foreach (var (option, value) in BenchArguments.Tokens(args, flag: a => a == "--no-shuffle"))
         {
-            string name = args[i], value = "";
-            int eq = name.IndexOf('=');
-            if (eq > 0)
-            {
-                value = name[(eq + 1)..];
-                name = name[..eq];
-            }
-            else if (name is not "--no-shuffle")
-            {
-                if (i + 1 >= args.Count) throw new UsageException($"{name} needs a value");
-                value = args[++i];
-            }
+            string name = option ?? throw new UsageException($"unexpected argument '{value}' for batches");
             switch (name)
             {
                 case "--frames": frames = Int(name, value); break;

@@ -23,30 +23,13 @@ internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, 
         string? config = null, mode = null;
         int steps = DefaultSteps, warmup = DefaultWarmup;
         int? threads = null;
-        for (int i = 0; i < args.Count; i++)
+        foreach (var (name, value) in BenchArguments.Tokens(args, flag: a => a == "--check-formula"))
         {
-            string arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            if (name is null)
             {
-                if (config is not null) throw new UsageException($"unexpected argument '{arg}': only one config file is taken");
-                config = arg;
+                if (config is not null) throw new UsageException($"unexpected argument '{value}': only one config file is taken");
+                config = value;
                 continue;
-            }
-            string name = arg, value;
-            int eq = arg.IndexOf('=');
-            if (eq > 0)
-            {
-                name = arg[..eq];
-                value = arg[(eq + 1)..];
-            }
-            else if (name is "--steps" or "--warmup" or "--threads" or "--mode")
-            {
-                if (i + 1 >= args.Count) throw new UsageException($"{name} needs a value");
-                value = args[++i];
-            }
-            else
-            {
-                value = "";
             }
             switch (name)
             {
@@ -62,7 +45,7 @@ internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, 
                         "--check-formula is not implemented in this version; every train/infer run checks the " +
                         "parameter count against the UNET.md formula before it times anything");
                 default:
-                    throw new UsageException($"unknown option '{arg}'");
+                    throw new UsageException($"unknown option '{name}'");
             }
         }
         if (command is not null && mode is not null && mode != command)
@@ -85,33 +68,20 @@ internal sealed record MatArguments(string Folder, int Passes, int Limit, int Wo
     {
         string? folder = null;
         int passes = 3, limit = 0, workers = 1;
-        for (int i = 0; i < args.Count; i++)
+        foreach (var (name, value) in BenchArguments.Tokens(args, flag: _ => false))
         {
-            string arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            if (name is null)
             {
-                if (folder is not null) throw new UsageException($"unexpected argument '{arg}': only one folder is taken");
-                folder = arg;
+                if (folder is not null) throw new UsageException($"unexpected argument '{value}': only one folder is taken");
+                folder = value;
                 continue;
-            }
-            string name = arg, value;
-            int eq = arg.IndexOf('=');
-            if (eq > 0)
-            {
-                name = arg[..eq];
-                value = arg[(eq + 1)..];
-            }
-            else
-            {
-                if (i + 1 >= args.Count) throw new UsageException($"{name} needs a value");
-                value = args[++i];
             }
             switch (name)
             {
                 case "--passes": passes = BenchArguments.ParseInt(name, value); break;
                 case "--limit": limit = BenchArguments.ParseInt(name, value); break;
                 case "--workers": workers = BenchArguments.ParseInt(name, value); break;
-                default: throw new UsageException($"unknown option '{arg}'");
+                default: throw new UsageException($"unknown option '{name}'");
             }
         }
         if (folder is null) throw new UsageException("a folder of .mat files is required");
@@ -122,6 +92,32 @@ internal sealed record MatArguments(string Folder, int Passes, int Limit, int Wo
 
 internal static class BenchArguments
 {
+    /// <summary>
+    /// Splits a command line as argparse reads it: positionals come back with a null name; an option
+    /// is "--name value" or "--name=value", except flags (<paramref name="flag"/>), which take no value.
+    /// </summary>
+    public static IEnumerable<(string? Name, string Value)> Tokens(IReadOnlyList<string> args, Func<string, bool> flag)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            {
+                yield return (null, arg);
+                continue;
+            }
+            int eq = arg.IndexOf('=');
+            if (eq > 0)
+                yield return (arg[..eq], arg[(eq + 1)..]);
+            else if (flag(arg))
+                yield return (arg, "");
+            else if (i + 1 < args.Count)
+                yield return (arg, args[++i]);
+            else
+                throw new UsageException($"{arg} needs a value");
+        }
+    }
+
     public static int ParseInt(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
             ? n

@@ -2,6 +2,9 @@
 # exports and views. build.ps1 stages it with the assemblies into out/DataPipeline/.
 @{
     RootModule           = 'DataPipeline.PowerShell.dll'
+    # Imported before the root module: it sets up the load context that keeps the engine and its
+    # libraries apart from other modules' copies (src/DataPipeline.Isolation/ModuleInitializer.cs).
+    NestedModules        = @('DataPipeline.Isolation.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '3f6c2a57-8d1e-4b7a-9c0e-5a4f1d2b7e61'
     Author               = 'DataPipeline contributors'

@@ -66,19 +66,133 @@ function Invoke-Package {
     Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DataPipeline.PowerShell')) -c $Configuration -r $rid `
         --self-contained false -o $staging "-p:TorchBackend=$TorchBackend"
 
+    # Isolation (src/DataPipeline.Isolation): only what PowerShell itself reads stays at
+    # the root; the engine and every library it brings move to Dependencies/, where the default
+    # load context cannot see them and the module's own context loads them. The .deps.json goes:
+    # PowerShell never reads it, and it would describe the flat layout.
+    $rootFiles = 'DataPipeline.psd1', 'DataPipeline.format.ps1xml', 'DataPipeline.PowerShell.dll', 'DataPipeline.PowerShell.pdb',
+        'DataPipeline.Isolation.dll', 'DataPipeline.Isolation.pdb'
+    $dependencies = [System.IO.Path]::Combine($staging, 'Dependencies')
+    [void][System.IO.Directory]::CreateDirectory($dependencies)
+    [System.IO.File]::Delete([System.IO.Path]::Combine($staging, 'DataPipeline.PowerShell.deps.json'))
+    foreach ($file in [System.IO.Directory]::GetFiles($staging)) {
+        $name = [System.IO.Path]::GetFileName($file)
+        if ($rootFiles -notcontains $name) { [System.IO.File]::Move($file, [System.IO.Path]::Combine($dependencies, $name)) }
+    }
+    foreach ($folder in [System.IO.Directory]::GetDirectories($staging)) {
+        $name = [System.IO.Path]::GetFileName($folder)
+        # en-US holds the module's help, which Get-Help looks for next to the cmdlet assembly.
+        if ($name -ne 'Dependencies' -and $name -ne 'en-US') { [System.IO.Directory]::Move($folder, [System.IO.Path]::Combine($dependencies, $name)) }
+    }
+
     $manifest = [System.IO.Path]::Combine($staging, 'DataPipeline.psd1')
     $module = Test-ModuleManifest -Path $manifest
-    foreach ($required in 'DataPipeline.PowerShell.dll', 'DataPipeline.Engine.dll', 'TorchSharp.dll', 'DataPipeline.format.ps1xml') {
+    foreach ($required in 'DataPipeline.PowerShell.dll', 'DataPipeline.Isolation.dll', 'DataPipeline.format.ps1xml', 'Dependencies/DataPipeline.Engine.dll', 'Dependencies/TorchSharp.dll') {
         if (-not [System.IO.File]::Exists([System.IO.Path]::Combine($staging, $required))) {
             throw "The staged module lacks $required."
         }
     }
-    $natives = [System.IO.Directory]::GetFiles($staging, '*torch*').Count
+    $natives = [System.IO.Directory]::GetFiles($dependencies, '*torch*').Count
     if ($natives -eq 0) { throw "The staged module holds no libtorch native library for $rid." }
     $bytes = 0
     foreach ($file in [System.IO.Directory]::GetFiles($staging, '*', 'AllDirectories')) { $bytes += ([System.IO.FileInfo]$file).Length }
     "==> Staged DataPipeline $($module.Version) for $rid in $staging ($([math]::Round($bytes / 1MB)) MB, $natives libtorch files)"
     "    Import-Module $manifest"
+
+    New-ModulePackage $module
+}
+
+function New-ModulePackage($module) {
+    # A NuGet package laid out as Publish-PSResource lays out a module: the module's files at the
+    # package root beside DataPipeline.nuspec, plus the OPC parts every .nupkg carries. One local
+    # repository folder per RID, because each package holds one platform's native libraries and
+    # keeps the plain id and version that Install-PSResource matches against the manifest.
+    $version = [string]$module.Version
+    if ($module.PrivateData.PSData.Prerelease) { $version += "-$($module.PrivateData.PSData.Prerelease)" }
+    $repository = [System.IO.Path]::Combine($root, 'out', 'packages', $rid)
+    [void][System.IO.Directory]::CreateDirectory($repository)
+    $package = [System.IO.Path]::Combine($repository, "DataPipeline.$version.nupkg")
+    $escape = { param($text) [System.Security.SecurityElement]::Escape([string]$text) }
+
+    # The gallery's tags: what the module is, its editions and one tag per command, so that
+    # Find-PSResource -CommandName and the gallery's search find it.
+    $tags = [System.Collections.Generic.List[string]]::new()
+    $tags.Add('PSModule')
+    foreach ($edition in $module.CompatiblePSEditions) { $tags.Add("PSEdition_$edition") }
+    $tags.Add('PSIncludes_Cmdlet')
+    foreach ($cmdlet in $module.ExportedCmdlets.Keys) { $tags.Add("PSCmdlet_$cmdlet"); $tags.Add("PSCommand_$cmdlet") }
+    foreach ($tag in $module.Tags) { $tags.Add($tag) }
+
+    # The licence is the one the manifest's Copyright names.
+    $nuspec = @"
+<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
+  <metadata>
+    <id>$($module.Name)</id>
+    <version>$version</version>
+    <authors>$(& $escape $module.Author)</authors>
+    <owners>$(& $escape $module.CompanyName)</owners>
+    <requireLicenseAcceptance>false</requireLicenseAcceptance>
+    <license type="expression">MIT</license>
+    <description>$(& $escape $module.Description)</description>
+    <copyright>$(& $escape $module.Copyright)</copyright>
+    <tags>$(& $escape ($tags -join ' '))</tags>
+  </metadata>
+</package>
+"@
+
+    $files = [System.IO.Directory]::GetFiles($staging, '*', 'AllDirectories')
+    $extensions = [System.Collections.Generic.SortedSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+    $overrides = [System.Text.StringBuilder]::new()
+    foreach ($file in $files) {
+        $extension = [System.IO.Path]::GetExtension($file).TrimStart('.')
+        if ($extension) { [void]$extensions.Add($extension) }
+        else { [void]$overrides.Append("<Override PartName=`"/$($file.Substring($staging.Length + 1).Replace('\', '/'))`" ContentType=`"application/octet`" />") }
+    }
+    $defaults = [System.Text.StringBuilder]::new()
+    foreach ($extension in $extensions) { [void]$defaults.Append("<Default Extension=`"$extension`" ContentType=`"application/octet`" />") }
+    $contentTypes = '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml" />' +
+        '<Default Extension="psmdcp" ContentType="application/vnd.openxmlformats-package.core-properties+xml" />' +
+        '<Default Extension="nuspec" ContentType="application/octet" />' +
+        "$defaults$overrides</Types>"
+    $properties = "package/services/metadata/core-properties/$([guid]::NewGuid().ToString('N')).psmdcp"
+    $relationships = '<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        "<Relationship Type=`"http://schemas.microsoft.com/packaging/2010/07/manifest`" Target=`"/$($module.Name).nuspec`" Id=`"R1`" />" +
+        "<Relationship Type=`"http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties`" Target=`"/$properties`" Id=`"R2`" /></Relationships>"
+    $coreProperties = '<?xml version="1.0" encoding="utf-8"?><coreProperties xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.openxmlformats.org/package/2006/metadata/core-properties">' +
+        "<dc:creator>$(& $escape $module.Author)</dc:creator><dc:description>$(& $escape $module.Description)</dc:description>" +
+        "<dc:identifier>$($module.Name)</dc:identifier><version>$version</version><keywords>$(& $escape ($tags -join ' '))</keywords>" +
+        '<lastModifiedBy>DataPipeline build.ps1</lastModifiedBy></coreProperties>'
+
+    # Fastest: libtorch is most of the ~500 MB and compresses little better at the default level,
+    # which took several times longer on a 2-core machine.
+    foreach ($assembly in 'System.IO.Compression', 'System.IO.Compression.ZipFile') { [void][System.Reflection.Assembly]::Load($assembly) }
+    $fastest = [System.IO.Compression.CompressionLevel]::Fastest
+    $partial = "$package.partial"
+    $stream = [System.IO.File]::Create($partial)
+    $zip = [System.IO.Compression.ZipArchive]::new($stream, [System.IO.Compression.ZipArchiveMode]::Create)
+    try {
+        foreach ($part in @(
+                @("$($module.Name).nuspec", $nuspec), @('[Content_Types].xml', $contentTypes),
+                @('_rels/.rels', $relationships), @($properties, $coreProperties))) {
+            $writer = [System.IO.StreamWriter]::new($zip.CreateEntry($part[0], $fastest).Open(), [System.Text.UTF8Encoding]::new($false))
+            $writer.Write($part[1])
+            $writer.Dispose()
+        }
+        foreach ($file in $files) {
+            $entry = $file.Substring($staging.Length + 1).Replace('\', '/')
+            [void][System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($zip, $file, $entry, $fastest)
+        }
+    }
+    finally {
+        $zip.Dispose()
+        $stream.Dispose()
+    }
+    # Written aside and renamed, so a failed or interrupted build never leaves a truncated package.
+    [System.IO.File]::Move($partial, $package, $true)
+    "==> Packed $package ($([math]::Round(([System.IO.FileInfo]$package).Length / 1MB)) MB)"
+    "    Register-PSResourceRepository -Name DataPipeline-$rid -Uri $repository -Trusted; Install-PSResource DataPipeline -Repository DataPipeline-$rid"
 }
 
 function Invoke-Test {

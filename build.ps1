@@ -169,6 +169,7 @@ function New-ModulePackage($module) {
     # which took several times longer on a 2-core machine.
     foreach ($assembly in 'System.IO.Compression', 'System.IO.Compression.ZipFile') { [void][System.Reflection.Assembly]::Load($assembly) }
     $fastest = [System.IO.Compression.CompressionLevel]::Fastest
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $partial = "$package.partial"
     $stream = [System.IO.File]::Create($partial)
     $zip = [System.IO.Compression.ZipArchive]::new($stream, [System.IO.Compression.ZipArchiveMode]::Create)
@@ -191,7 +192,7 @@ function New-ModulePackage($module) {
     }
     # Written aside and renamed, so a failed or interrupted build never leaves a truncated package.
     [System.IO.File]::Move($partial, $package, $true)
-    "==> Packed $package ($([math]::Round(([System.IO.FileInfo]$package).Length / 1MB)) MB)"
+    "==> Packed $package ($([math]::Round(([System.IO.FileInfo]$package).Length / 1MB)) MB in $([math]::Round($clock.Elapsed.TotalSeconds)) s)"
     "    Register-PSResourceRepository -Name DataPipeline-$rid -Uri $repository -Trusted; Install-PSResource DataPipeline -Repository DataPipeline-$rid"
 }
 

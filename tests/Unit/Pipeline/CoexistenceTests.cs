@@ -21,7 +21,7 @@ public class CoexistenceTests
     [Fact]
     public void StagedModuleWorksBesideAnOlderTomlynInTheDefaultContext()
     {
-        var manifest = StagedModuleHost.RequireStagedManifest();
+        var manifest = StagedModuleHost.StagedManifest;
         var dependencies = Path.Combine(StagedModuleHost.StagedModule, "Dependencies");
         var work = Directory.CreateTempSubdirectory("dp-coexist-").FullName;
         File.Copy(SharedPaths.SmallConfig, Path.Combine(work, "small.toml"));

@@ -7,9 +7,18 @@
     -Task Test     runs the xunit suite (engine tests, in-process pipeline tests and the Pester
                    files in tests/Pester through PesterLite); with Pester 5 installed, it also runs
                    tests/Pester with real Pester against the staged module.
-    -Task Package  stages a loadable module in out/DataPipeline: the manifest, the views, the
-                   assemblies and the native libraries (libtorch, SkiaSharp) for this machine's
-                   platform only. Then:  Import-Module ./out/DataPipeline/DataPipeline.psd1
+    -Task Package  stages a loadable module in out/DataPipeline for this machine's platform (RID)
+                   only, and packs it as out/packages/<rid>/DataPipeline.<version>.nupkg.
+                   The staged module keeps at its root what PowerShell reads (the manifest, the
+                   views, the help, DataPipeline.PowerShell.dll and DataPipeline.Isolation.dll)
+                   and puts the engine and every library it uses, managed and native (TorchSharp
+                   and libtorch, Tomlyn, PureHDF, ScottPlot and SkiaSharp, ...), in Dependencies/,
+                   which the module loads into an assembly load context of its own so that it
+                   coexists with modules that ship other versions of those libraries.
+                   The package lays the module out as Publish-PSResource does (module files at
+                   the package root, a nuspec with the Gallery's metadata and PSModule,
+                   PSIncludes_Cmdlet and PSCmdlet_<name> tags); its folder is a local repository
+                   for Install-PSResource and Install-Module.
 
     Runs in pwsh 7.4+ and in dpsh (dotnet run --project src/DataPipeline.Host -- -File build.ps1),
     so it uses only PowerShell's core commands and .NET calls.
@@ -26,6 +35,11 @@
 
 .EXAMPLE
     ./build.ps1 -Task Package; Import-Module ./out/DataPipeline/DataPipeline.psd1
+
+.EXAMPLE
+    ./build.ps1 -Task Package
+    Register-PSResourceRepository -Name DataPipeline-linux-x64 -Uri ./out/packages/linux-x64 -Trusted
+    Install-PSResource DataPipeline -Repository DataPipeline-linux-x64
 
 .EXAMPLE
     dotnet run --project src/DataPipeline.Host -- -File build.ps1 -Task Test

@@ -35,9 +35,8 @@ internal static class StagedModuleHost
             if (build.ExitCode != 0)
                 throw new InvalidOperationException($"build.ps1 -Task Package failed ({build.ExitCode}):\n{build.Stdout}\n{build.Stderr}");
         }
-        var packages = PackageFiles();
-        return packages.Length == 1 ? packages[0]
-            : throw new InvalidOperationException($"Expected one DataPipeline package in {Repository}, found {packages.Length}; delete out/ and package again.");
+        // The latest, as a repository that kept earlier versions would install it.
+        return PackageFiles().MaxBy(p => File.GetLastWriteTimeUtc(p))!;
     });
 
     /// <summary>The staged module's manifest, packaging first when there is none.</summary>

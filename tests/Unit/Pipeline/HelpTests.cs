@@ -204,6 +204,17 @@ public sealed class HelpTests : IDisposable
                     foreach ($key in $binding.BindingExceptions.Keys) {
                         "${label}: $commandName ${key}: $($binding.BindingExceptions[$key].BindingException.Message)"
                     }
+                    # A literal value of an enum or ValidateSet parameter must be one it accepts.
+                    foreach ($bound in $binding.BoundParameters.GetEnumerator()) {
+                        $parameter = (Get-Command $commandName).Parameters[$bound.Key]
+                        if ($null -eq $parameter -or $null -eq $bound.Value.ConstantValue) { continue }
+                        $type = if ($parameter.ParameterType.IsArray) { $parameter.ParameterType.GetElementType() } else { $parameter.ParameterType }
+                        $set = @($parameter.Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] }).ForEach({ $_.ValidValues }))
+                        foreach ($value in @($bound.Value.ConstantValue)) {
+                            if ($type.IsEnum -and $null -eq ($value -as $type)) { "${label}: $commandName -$($bound.Key) $value is not one of $([enum]::GetNames($type) -join ', ')" }
+                            if ($set.Count -and $value -notin $set) { "${label}: $commandName -$($bound.Key) $value is not one of $($set -join ', ')" }
+                        }
+                    }
                 }
             }
             foreach ($name in $exported) {

@@ -136,17 +136,18 @@ public sealed class HelpConverterTests
         Assert.Equal("String", TypeNames(cmd, "inputTypes"));
     }
 
+    // The module assembly in this test's output folder, read as the build reads it, against the
+    // assemblies beside it and the running framework's.
+    private static readonly string ModuleAssembly = Path.Combine(AppContext.BaseDirectory, "DataPipeline.PowerShell.dll");
+
+    private static IEnumerable<string> References => Directory.GetFiles(AppContext.BaseDirectory, "*.dll")
+        .Append(typeof(System.Management.Automation.Cmdlet).Assembly.Location)
+        .Concat(Directory.GetFiles(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"));
+
     [Fact]
     public void ReadsTheCmdletsOfTheBuiltModuleAssembly()
     {
-        // The module assembly in this test's output folder, read as the build reads it, against the
-        // assemblies beside it and the running framework's.
-        var folder = AppContext.BaseDirectory;
-        var references = Directory.GetFiles(folder, "*.dll")
-            .Append(typeof(System.Management.Automation.Cmdlet).Assembly.Location)
-            .Concat(Directory.GetFiles(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"));
-        var cmdlets = CmdletMetadataReader.Read(Path.Combine(folder, "DataPipeline.PowerShell.dll"), references)
-            .ToDictionary(c => c.Name);
+        var cmdlets = CmdletMetadataReader.Read(ModuleAssembly, References).ToDictionary(c => c.Name);
 
         var batches = cmdlets["New-BatchGenerator"];
         var batchSize = batches.Parameters.Single(p => p.Name == "BatchSize");
@@ -175,6 +176,31 @@ public sealed class HelpConverterTests
         var e = Assert.Throws<HelpFormatException>(() => Parse(Valid.Replace(from, to)));
         Assert.Contains(message, e.Message);
         Assert.Equal("/docs/New-Thing.md", e.File);
+    }
+
+    [Fact]
+    public void StopsTheBuildForHelpOfACmdletTheAssemblyLacks()
+    {
+        var folder = Directory.CreateTempSubdirectory("dp-help-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "New-Thing.md"), Valid);
+            var e = Assert.Throws<HelpFormatException>(() => HelpConverter.Build(folder, Path.Combine(folder, "out"), ModuleAssembly, References));
+            Assert.Contains("has no cmdlet New-Thing", e.Message);
+            Assert.EndsWith("New-Thing.md", e.File);
+
+            // The real help of a real cmdlet goes through, to a file named after the assembly.
+            File.Delete(Path.Combine(folder, "New-Thing.md"));
+            File.Copy(Path.Combine(SharedPaths.RepositoryRoot, "docs", "help", "Get-Batch.md"), Path.Combine(folder, "Get-Batch.md"));
+            var written = Assert.Single(HelpConverter.Build(folder, Path.Combine(folder, "out"), ModuleAssembly, References));
+            Assert.Equal("DataPipeline.PowerShell.dll-Help.xml", Path.GetFileName(written));
+            var command = Assert.Single(XDocument.Load(written).Root!.Elements(CommandNs + "command"));
+            Assert.NotEmpty(command.Element(CommandNs + "syntax")!.Elements(CommandNs + "syntaxItem"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -237,8 +237,13 @@ public sealed class HelpTests : IDisposable
     public void AboutTopicWalksThroughAStudy()
     {
         var text = string.Join("\n", _session.Ok("Get-Help about_DataPipeline").Select(o => o.ToString()));
-        foreach (var step in new[] { "New-SyntheticFrame", "Import-MatDataset", "Invoke-UNetTraining", "Measure-Localization", "Export-MatFile" })
+        // Simulate, import, batch, train, evaluate, export: each step of a study by its cmdlet.
+        foreach (var step in new[] { "New-TrainingConfig", "New-SyntheticFrame", "Import-MatDataset", "New-BatchGenerator", "Invoke-UNetTraining",
+                     "Invoke-UNetPrediction", "Measure-Localization", "Export-TrainingHistory", "Export-MatFile" })
             Assert.Contains(step, text);
+        var dpsh = DpshProcess.Run("-Command", "Get-Help about_DataPipeline");
+        Assert.True(dpsh.ExitCode == 0, dpsh.Stderr);
+        Assert.Contains("A COMPLETE STUDY", dpsh.Stdout);
     }
 
     [Fact]

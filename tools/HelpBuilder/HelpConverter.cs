@@ -307,13 +307,21 @@ internal static class HelpConverter
             inSyntax ? null : new XElement(Dev + "defaultValue", DefaultValue(text)));
     }
 
-    /// <summary>The docs say a parameter's default as "Default: ..." (often a config key); Get-Help shows it on its own line.</summary>
+    /// <summary>
+    /// The docs give a parameter's default in a sentence "Default: ..." (often a config key);
+    /// Get-Help shows it on a line of its own.
+    /// </summary>
     private static string DefaultValue(IReadOnlyList<string> text)
     {
+        const string lead = "Default: ";
         foreach (var paragraph in text)
         {
-            var at = paragraph.IndexOf("Default: ", StringComparison.Ordinal);
-            if (at >= 0) return paragraph[(at + "Default: ".Length)..].Trim().TrimEnd('.');
+            var at = paragraph.IndexOf(lead, StringComparison.Ordinal);
+            if (at < 0) continue;
+            var sentence = paragraph[(at + lead.Length)..];
+            // The sentence ends at a full stop before a space; "0.03" keeps its point.
+            var end = sentence.IndexOf(". ", StringComparison.Ordinal);
+            return (end < 0 ? sentence : sentence[..end]).Trim().TrimEnd('.');
         }
         return "None";
     }

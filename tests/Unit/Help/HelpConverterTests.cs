@@ -106,14 +106,14 @@ public sealed class HelpConverterTests
     [Fact]
     public void ParameterDetailsComeFromTheAssemblyAndTheTextFromTheMarkdown()
     {
-        var help = Parse(Valid.Replace("How big.", "How big. Default: 3."));
+        var help = Parse(Valid.Replace("How big.", "How big. Default: 3.5. Larger is slower."));
         var parameters = Maml(help).Element(CommandNs + "parameters")!.Elements(CommandNs + "parameter").ToList();
         // The markdown's parameter first (its author's order), then those it does not mention.
         Assert.Equal(["Size", "Shape", "Auto"], parameters.Select(p => p.Element(MamlNs + "name")!.Value));
         var size = parameters[0];
-        Assert.Equal(["How big. Default: 3.", "Accepted range: 1 to 10."], size.Element(MamlNs + "description")!.Elements().Select(e => e.Value));
+        Assert.Equal(["How big. Default: 3.5. Larger is slower.", "Accepted range: 1 to 10."], size.Element(MamlNs + "description")!.Elements().Select(e => e.Value));
         Assert.Equal("Int32", size.Element(DevNs + "type")!.Element(MamlNs + "name")!.Value);
-        Assert.Equal("3", size.Element(DevNs + "defaultValue")!.Value);
+        Assert.Equal("3.5", size.Element(DevNs + "defaultValue")!.Value);
         Assert.Equal("False", size.Attribute("pipelineInput")!.Value);
         var shape = parameters[1];
         Assert.Equal("True (ByPropertyName, ByValue)", shape.Attribute("pipelineInput")!.Value);

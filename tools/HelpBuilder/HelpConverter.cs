@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
 
@@ -34,17 +35,26 @@ internal static class HelpConverter
     private static readonly XNamespace Command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
     private static readonly XNamespace Dev = "http://schemas.microsoft.com/maml/dev/2004/10";
 
-    public static IReadOnlyList<string> Build(string sourceFolder, string outputFolder, string assemblyFileName)
+    /// <param name="assemblyPath">The compiled module assembly, whose attributes give each cmdlet's syntax and parameter details.</param>
+    /// <param name="referencePaths">The assemblies it was compiled against, so its types can be resolved.</param>
+    public static IReadOnlyList<string> Build(string sourceFolder, string outputFolder, string assemblyPath, IEnumerable<string> referencePaths)
     {
         Directory.CreateDirectory(outputFolder);
         var written = new List<string>();
         // Sorted so the XML is the same on every machine (file systems list in different orders).
         var files = Directory.GetFiles(sourceFolder, "*.md").Order(StringComparer.Ordinal).ToList();
 
+        var cmdlets = CmdletMetadataReader.Read(assemblyPath, referencePaths).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
         var commands = files.Where(f => !Path.GetFileName(f).StartsWith("about_", StringComparison.OrdinalIgnoreCase))
-            .Select(f => Parse(f, File.ReadAllLines(f)))
+            .Select(f =>
+            {
+                var help = Parse(f, File.ReadAllLines(f));
+                return cmdlets.TryGetValue(help.Name, out var cmdlet)
+                    ? (help, cmdlet)
+                    : throw new HelpFormatException(f, 1, $"{Path.GetFileName(assemblyPath)} has no cmdlet {help.Name}; rename the file after the cmdlet it documents, or remove it.");
+            })
             .ToList();
-        var maml = Path.Combine(outputFolder, assemblyFileName + "-Help.xml");
+        var maml = Path.Combine(outputFolder, Path.GetFileName(assemblyPath) + "-Help.xml");
         Write(maml, ToMaml(commands));
         written.Add(maml);
 
@@ -209,12 +219,24 @@ internal static class HelpConverter
     private static XElement Paras(XName container, IEnumerable<string> paragraphs) =>
         new(container, paragraphs.Select(p => new XElement(Maml + "para", p)));
 
-    public static string ToMaml(IEnumerable<CommandHelp> commands)
+    /// <summary>
+    /// The MAML Get-Help reads: the words from the markdown, the syntax and each parameter's
+    /// type, position, pipeline input, aliases and accepted values from the assembly, so the two
+    /// cannot drift apart.
+    /// </summary>
+    public static string ToMaml(IEnumerable<(CommandHelp Help, CmdletMetadata Cmdlet)> commands)
     {
         var root = new XElement(Msh + "helpItems", new XAttribute("schema", "maml"),
-            commands.Select(c =>
+            commands.Select(pair =>
             {
+                var (c, cmdlet) = pair;
                 var dash = c.Name.IndexOf('-');
+                var texts = c.Parameters.ToDictionary(p => p.Name, p => p.Text, StringComparer.OrdinalIgnoreCase);
+                IReadOnlyList<string> Text(ParameterMetadata p) => texts.TryGetValue(p.Name, out var t) ? t : [];
+                // The markdown's order (the author's: most used first), then any it does not mention.
+                var documented = c.Parameters.Select(p => cmdlet.Parameters.FirstOrDefault(m => string.Equals(m.Name, p.Name, StringComparison.OrdinalIgnoreCase)))
+                    .OfType<ParameterMetadata>().ToList();
+                var ordered = documented.Concat(cmdlet.Parameters.Except(documented)).ToList();
                 return new XElement(Command + "command",
                     new XAttribute(XNamespace.Xmlns + "maml", Maml),
                     new XAttribute(XNamespace.Xmlns + "command", Command),
@@ -225,12 +247,13 @@ internal static class HelpConverter
                         new XElement(Command + "noun", c.Name[(dash + 1)..]),
                         Paras(Maml + "description", c.Synopsis)),
                     Paras(Maml + "description", c.Description),
-                    new XElement(Command + "parameters", c.Parameters.Select(p =>
-                        new XElement(Command + "parameter",
-                            new XElement(Maml + "name", p.Name),
-                            Paras(Maml + "description", p.Text)))),
-                    new XElement(Command + "inputTypes", c.Inputs.Select(i => TypeEntry("inputType", i))),
-                    new XElement(Command + "returnValues", c.Outputs.Select(o => TypeEntry("returnValue", o))),
+                    new XElement(Command + "syntax", cmdlet.ParameterSets().Select(set =>
+                        new XElement(Command + "syntaxItem",
+                            new XElement(Maml + "name", c.Name),
+                            set.Parameters.Select(m => ParameterElement(m.Parameter, [m.Use], Text(m.Parameter), inSyntax: true))))),
+                    new XElement(Command + "parameters", ordered.Select(p => ParameterElement(p, p.Sets, Text(p), inSyntax: false))),
+                    new XElement(Command + "inputTypes", Inputs(c, cmdlet).Select(i => TypeEntry("inputType", i))),
+                    new XElement(Command + "returnValues", Outputs(c, cmdlet).Select(o => TypeEntry("returnValue", o))),
                     c.Notes.Count == 0 ? null : new XElement(Maml + "alertSet", new XElement(Maml + "alert", c.Notes.Select(n => new XElement(Maml + "para", n)))),
                     new XElement(Command + "examples", c.Examples.Select((e, n) =>
                         new XElement(Command + "example",
@@ -244,6 +267,98 @@ internal static class HelpConverter
             }));
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root).Declaration + "\n" + root + "\n";
     }
+
+    /// <summary>
+    /// A parameter as platyPS writes it, which is what Get-Help's views expect: in a syntax item
+    /// for one set, or in the parameter list summarised over all its sets (required only where
+    /// every set requires it, a position only where every set agrees on it).
+    /// </summary>
+    private static XElement ParameterElement(ParameterMetadata p, IReadOnlyList<ParameterSetUse> uses, IReadOnlyList<string> text, bool inSyntax)
+    {
+        var required = uses.All(u => u.Mandatory);
+        var positions = uses.Select(u => u.Position).Distinct().ToList();
+        var position = positions is [int only] ? only.ToString(CultureInfo.InvariantCulture) : "named";
+        var pipeline = new[] { uses.Any(u => u.ByPropertyName) ? "ByPropertyName" : null, uses.Any(u => u.ByValue) ? "ByValue" : null }.OfType<string>().ToList();
+        // Get-Help -Parameter shows neither a range nor a set of values, so the description says
+        // them, unless it already does in its own words.
+        var description = text.ToList();
+        if (p.Range is not null && !text.Any(t => t.Contains(p.Range, StringComparison.Ordinal)))
+            description.Add($"Accepted range: {p.Range}.");
+        if (p.AcceptedValues.Count > 0 && !p.AcceptedValues.All(v => text.Any(t => t.Contains(v, StringComparison.OrdinalIgnoreCase))))
+            description.Add($"Accepted values: {string.Join(", ", p.AcceptedValues)}.");
+        var acceptedValues = p.AcceptedValues.Count == 0 ? null
+            : new XElement(Command + "parameterValueGroup", p.AcceptedValues.Select(v =>
+                new XElement(Command + "parameterValue", new XAttribute("required", "false"), new XAttribute(Command + "variableLength", "false"), v)));
+        var value = new XElement(Command + "parameterValue",
+            new XAttribute("required", p.IsSwitch ? "false" : "true"), new XAttribute("variableLength", "false"), p.TypeName);
+        return new XElement(Command + "parameter",
+            new XAttribute("required", required ? "true" : "false"),
+            new XAttribute("variableLength", "true"),
+            new XAttribute("globbing", p.Globbing ? "true" : "false"),
+            new XAttribute("pipelineInput", pipeline.Count == 0 ? "False" : $"True ({string.Join(", ", pipeline)})"),
+            new XAttribute("position", position),
+            new XAttribute("aliases", p.Aliases.Count == 0 ? "none" : string.Join(", ", p.Aliases)),
+            new XElement(Maml + "name", p.Name),
+            Paras(Maml + "description", description),
+            acceptedValues,
+            // A switch takes no value on the command line, so its syntax shows none.
+            inSyntax && (p.IsSwitch || acceptedValues is not null) ? null : value,
+            inSyntax ? null : new XElement(Dev + "type", new XElement(Maml + "name", p.TypeName), new XElement(Maml + "uri")),
+            inSyntax ? null : new XElement(Dev + "defaultValue", DefaultValue(text)));
+    }
+
+    /// <summary>
+    /// The docs give a parameter's default in a sentence "Default: ..." (often a config key);
+    /// Get-Help shows it on a line of its own.
+    /// </summary>
+    private static string DefaultValue(IReadOnlyList<string> text)
+    {
+        const string lead = "Default: ";
+        foreach (var paragraph in text)
+        {
+            var at = paragraph.IndexOf(lead, StringComparison.Ordinal);
+            if (at < 0) continue;
+            var sentence = paragraph[(at + lead.Length)..];
+            // The sentence ends at a full stop before a space; "0.03" keeps its point.
+            var end = sentence.IndexOf(". ", StringComparison.Ordinal);
+            return (end < 0 ? sentence : sentence[..end]).Trim().TrimEnd('.');
+        }
+        return "None";
+    }
+
+    /// <summary>
+    /// The markdown's input entries, plus an entry for each type a parameter takes from the
+    /// pipeline that they do not name, so a new pipeline parameter cannot go unmentioned.
+    /// </summary>
+    private static IEnumerable<(string Type, IReadOnlyList<string> Text)> Inputs(CommandHelp help, CmdletMetadata cmdlet)
+    {
+        var named = NamedTypes(help.Inputs);
+        var missing = cmdlet.Parameters
+            .SelectMany(p => p.Sets.Where(s => s.ByValue || s.ByPropertyName).Select(s => (p, s.ByValue)))
+            .GroupBy(x => x.p.PipelineTypeName)
+            // A parameter typed PSObject or Object accepts anything; the markdown says what makes sense.
+            .Where(g => !Names(named, g.Key) && !(named.Count > 0 && g.Key is "System.Management.Automation.PSObject" or "System.Object"))
+            .Select(g => (g.Key, (IReadOnlyList<string>)[string.Join(" ", g.DistinctBy(x => (x.p.Name, x.ByValue))
+                .Select(x => $"Bound to -{x.p.Name} {(x.ByValue ? "from the pipeline" : "from a pipeline object's property of that name")}."))]));
+        return help.Inputs.Concat(missing);
+    }
+
+    /// <summary>The markdown's output entries, plus each [OutputType] they do not name.</summary>
+    private static IEnumerable<(string Type, IReadOnlyList<string> Text)> Outputs(CommandHelp help, CmdletMetadata cmdlet)
+    {
+        var named = NamedTypes(help.Outputs);
+        return help.Outputs.Concat(cmdlet.OutputTypes.Where(t => !Names(named, t))
+            .Select(t => (t, (IReadOnlyList<string>)[$"{help.Name} writes {t} objects."])));
+    }
+
+    /// <summary>The types an entry heading names: "System.String, System.IO.FileInfo or None".</summary>
+    private static List<string> NamedTypes(IEnumerable<(string Type, IReadOnlyList<string> Text)> entries) =>
+        entries.SelectMany(e => e.Type.Replace(" or ", ",", StringComparison.Ordinal).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+    /// <summary>Whether a heading names the type by its full name or, as people also write, by its short one.</summary>
+    private static bool Names(List<string> named, string fullName) =>
+        named.Any(n => string.Equals(n, fullName, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(n, fullName[(fullName.LastIndexOf('.') + 1)..], StringComparison.OrdinalIgnoreCase));
 
     private static XElement TypeEntry(string element, (string Type, IReadOnlyList<string> Text) entry) =>
         new(Command + element,

@@ -14,6 +14,7 @@ public sealed class GetMatVariableCommand : DataPipelineCmdlet
     /// <summary>MAT-files; wildcards allowed. Binds FileInfo objects from the pipeline by FullName.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
+    [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
     /// <summary>Variable names to return (wildcards); all when omitted.</summary>

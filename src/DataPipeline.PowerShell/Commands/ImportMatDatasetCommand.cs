@@ -20,6 +20,7 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
     /// <summary>Folders (their *.mat files) and files; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
+    [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
     /// <summary>Also read *.mat files in subfolders.</summary>

@@ -291,6 +291,9 @@ public sealed class EvaluationSettings
 
     [ConfigKey("refine", "Sub-pixel refinement of each detection: none keeps the pixel centre; centroid takes the intensity-weighted centroid of its window.")]
     public RefineMode Refine { get; set; } = RefineMode.Centroid;
+
+    [ConfigKey("window_overlap", "Frames larger than the model's training frames are predicted in overlapping tiles of that size, blended with Gaussian weights: the overlap as a fraction of the tile in [0, 1), or a whole number of pixels (1 or more).", Min = 0, Max = 4096, FractionOrWhole = true)]
+    public double WindowOverlap { get; set; } = 0.25;
 }
 
 [ConfigSection("output", "Where runs write their files.")]

@@ -8,7 +8,8 @@ namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Runs a trained U-Net over frames from the pipeline and emits them carrying their prediction
-/// maps (Frame.Prediction), in batches, streaming.
+/// maps (Frame.Prediction), in batches, streaming; frames larger than the model's window are
+/// predicted in overlapping, blended tiles.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "UNetPrediction", DefaultParameterSetName = ModelSet)]
 [OutputType(typeof(Frame))]
@@ -36,6 +37,17 @@ public sealed class InvokeUNetPredictionCommand : DataPipelineCmdlet
     [ArgumentCompleter(typeof(DeviceCompleter))]
     public string Device { get; set; } = "auto";
 
+    /// <summary>Tile shape, [H, W] or [T, H, W]; default: the frames the model was trained on.</summary>
+    [Parameter]
+    [ValidateCount(2, 3)]
+    [ValidateRange(1, 65536)]
+    public int[]? WindowSize { get; set; }
+
+    /// <summary>Tile overlap: a fraction in [0, 1) or whole pixels; default: the model's evaluation.window_overlap.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 4096.0)]
+    public double Overlap { get; set; }
+
     protected override void BeginProcessing()
     {
         EnsureTorch();
@@ -60,14 +72,25 @@ public sealed class InvokeUNetPredictionCommand : DataPipelineCmdlet
             if (model.CheckpointPath is null)
                 WriteWarning("The model has no checkpoint: its predictions come from untrained weights.");
         }
+        double overlap = model.Config.Evaluation.WindowOverlap;
+        if (IsBound(nameof(Overlap)))
+        {
+            if (Overlap >= 1 && Overlap != Math.Floor(Overlap))
+                ThrowArgumentError(new ArgumentException(
+                    $"-Overlap {Overlap} is neither a fraction of the window in [0, 1) nor a whole number of pixels; use, for example, 0.25 or 16."), "InvalidOverlap", Overlap);
+            overlap = Overlap;
+        }
         try
         {
-            _predictor = new Predictor(model, Device);
+            _predictor = new Predictor(model, Device, window: WindowSize, overlap: overlap, batchSize: BatchSize);
         }
         catch (ArgumentException e)
         {
-            ThrowArgumentError(e, "InvalidDevice", Device);
+            // The engine names the window or overlap when they are at fault; otherwise the device is.
+            ThrowArgumentError(e, "InvalidPredictionSettings", e.ParamName is null ? Device : (object?)WindowSize ?? overlap);
         }
+        if (_predictor?.Window is { } window)
+            WriteVerbose($"Frames larger than [{string.Join("x", window.Window)}] are predicted in tiles with overlap {window.Overlap}.");
     }
 
     protected override void ProcessRecord()

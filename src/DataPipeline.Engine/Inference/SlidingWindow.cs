@@ -97,9 +97,9 @@ public sealed class SlidingWindow
         int T = shape[0], H = shape[1], W = shape[2];
         int tt = tile[0], th = tile[1], tw = tile[2];
         int oh = th * r, ow = tw * r, OH = H * r, OW = W * r;
-        var startsT = Starts(T, tt, Stride(tt, AlignTime ? Alignment : 1));
-        var startsY = Starts(H, th, Stride(th, Alignment));
-        var startsX = Starts(W, tw, Stride(tw, Alignment));
+        var startsT = AxisStarts(T, tt, AlignTime ? Alignment : 1);
+        var startsY = AxisStarts(H, th, Alignment);
+        var startsX = AxisStarts(W, tw, Alignment);
         // An axis with a single tile needs no blending along it: a flat weight keeps frames that
         // are not tiled there exactly as the network gives them.
         var wt = startsT.Length == 1 ? Flat(tt) : Weights(tt);
@@ -146,6 +146,9 @@ public sealed class SlidingWindow
         for (int i = 0; i < result.Length; i++) result[i] = (float)(sum[i] / weight[i]);
         return result;
     }
+
+    // An axis the tile spans needs no stride, so an overlap in pixels wider than it is no error there.
+    private int[] AxisStarts(int length, int tile, int align) => tile >= length ? [0] : Starts(length, tile, Stride(tile, align));
 
     private static float[] Flat(int size) => Enumerable.Repeat(1f, size).ToArray();
 }

@@ -51,46 +51,8 @@ public sealed class InvokeUNetPredictionCommand : DataPipelineCmdlet
     protected override void BeginProcessing()
     {
         EnsureTorch();
-        UNetModel model;
-        if (ParameterSetName == CheckpointSet)
-        {
-            string path = ResolvePath(Checkpoint);
-            try
-            {
-                model = UNetModel.Load(path);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidCheckpoint",
-                    File.Exists(path) ? ErrorCategory.InvalidData : ErrorCategory.ObjectNotFound, path));
-                return;
-            }
-        }
-        else
-        {
-            model = Model;
-            if (model.CheckpointPath is null)
-                WriteWarning("The model has no checkpoint: its predictions come from untrained weights.");
-        }
-        double overlap = model.Config.Evaluation.WindowOverlap;
-        if (IsBound(nameof(Overlap)))
-        {
-            if (Overlap >= 1 && Overlap != Math.Floor(Overlap))
-                ThrowArgumentError(new ArgumentException(
-                    $"-Overlap {Overlap} is neither a fraction of the window in [0, 1) nor a whole number of pixels; use, for example, 0.25 or 16."), "InvalidOverlap", Overlap);
-            overlap = Overlap;
-        }
-        try
-        {
-            _predictor = new Predictor(model, Device, window: WindowSize, overlap: overlap, batchSize: BatchSize);
-        }
-        catch (ArgumentException e)
-        {
-            // The engine names the window or overlap when they are at fault; otherwise the device is.
-            ThrowArgumentError(e, "InvalidPredictionSettings", e.ParamName is null ? Device : (object?)WindowSize ?? overlap);
-        }
-        if (_predictor?.Window is { } window)
-            WriteVerbose($"Frames larger than [{string.Join("x", window.Window)}] are predicted in tiles with overlap {window.Overlap}.");
+        var model = ResolveModel(ParameterSetName == ModelSet ? Model : null, ParameterSetName == CheckpointSet ? Checkpoint : null);
+        _predictor = CreatePredictor(model, Device, WindowSize, IsBound(nameof(Overlap)) ? Overlap : null, BatchSize);
     }
 
     protected override void ProcessRecord()

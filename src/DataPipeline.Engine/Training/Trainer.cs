@@ -61,9 +61,9 @@ public sealed class Trainer
         int sizeRatio = ResolveSizeRatio(_config.Model, generator);
         var device = TorchRuntime.ResolveDevice(settings.Device);
         TorchRuntime.SetThreads(settings.Threads);
-        manual_seed(settings.Seed);
+        var random = new RunRandom(settings.Seed);
 
-        using var model = new UNet(_config.Model, sizeRatio);
+        using var model = random.Use(() => new UNet(_config.Model, sizeRatio));
         model.CheckInputShape(generator.FrameShape);
         long expected = UNetParameterFormula.Count(_config.Model, sizeRatio);
         if (model.TrainableParameters != expected)
@@ -79,7 +79,7 @@ public sealed class Trainer
         IReadOnlyList<EpochRecord> history = [];
         if (start.Resume is { } resume)
         {
-            var state = Checkpoint.LoadForResume(resume, model, optimizer);
+            var state = random.Use(() => Checkpoint.LoadForResume(resume, model, optimizer));
             CheckResumable(state, generator, resume);
             runId = state.RunId;
             runDirectory = Path.GetDirectoryName(Path.GetFullPath(resume))!;
@@ -122,7 +122,7 @@ public sealed class Trainer
         using var log = new RunLog(runDirectory);
         run.LogPath = log.Path;
         log.Start(run, _config, resumed: start.Resume is not null);
-        var context = new RunContext(model, optimizer, device, monitor, schedule, tracker, sizeRatio, generator, run, log, progress, cancellation);
+        var context = new RunContext(model, optimizer, device, random, monitor, schedule, tracker, sizeRatio, generator, run, log, progress, cancellation);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -156,7 +156,7 @@ public sealed class Trainer
 
     /// <summary>What the epochs of one run share.</summary>
     private sealed record RunContext(
-        UNet Model, OptimizerHelper Optimizer, Device Device, MonitoredMetric Monitor, LearningRateSchedule Schedule,
+        UNet Model, OptimizerHelper Optimizer, Device Device, RunRandom Random, MonitoredMetric Monitor, LearningRateSchedule Schedule,
         ImprovementTracker Tracker, int SizeRatio, BatchGenerator Generator, TrainingRun Run, RunLog Log,
         Action<TrainingProgress>? Progress, CancellationToken Cancellation);
 
@@ -218,6 +218,7 @@ public sealed class Trainer
     {
         var settings = _config.Training;
         bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
+        bool dropout = _config.Model.Dropout > 0;
         var metrics = new EpochMetrics();
         int batches = c.Generator.TrainingBatchesPerEpoch, step = 0, skipped = 0;
         using var lastGood = settings.NonFinite == NonFinitePolicy.Skip ? new BufferSnapshot(c.Model) : null;
@@ -229,7 +230,9 @@ public sealed class Trainer
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
             c.Optimizer.zero_grad();
-            var output = c.Model.call(input);
+            // Dropout is the network's only draw from the generator; without it the forward pass
+            // needs no lock, and runs side by side stay fully parallel.
+            var output = dropout ? c.Random.Use(() => c.Model.call(input)) : c.Model.call(input);
             string? problem = null;
             double lossValue = double.NaN;
             try
@@ -401,7 +404,7 @@ public sealed class Trainer
         string Save(string name)
         {
             string path = Path.Combine(c.Run.OutputDirectory, name);
-            Checkpoint.Save(path, state, c.Model, c.Optimizer);
+            c.Random.Use(() => Checkpoint.Save(path, state, c.Model, c.Optimizer));
             return path;
         }
         c.Run.LastCheckpoint = Save("last.ckpt");

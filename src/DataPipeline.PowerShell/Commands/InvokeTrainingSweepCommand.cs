@@ -110,6 +110,9 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
                 case ArgumentException e:
                     WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidArgument, sweep.Points[i].Parameters));
                     break;
+                case ConfigException e:
+                    WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidData, sweep.Points[i].Parameters));
+                    break;
                 default:
                     // Unexpected: the runs still going stop after their current step, and the error ends the sweep.
                     _session.Stop();

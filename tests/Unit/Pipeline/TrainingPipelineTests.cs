@@ -84,6 +84,16 @@ public sealed class TrainingPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Fp16OnTheCpuIsAnInvalidArgumentErrorNamingTheKey()
+    {
+        var run = _session.Run("New-SyntheticFrame -Count 8 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 1 -Device cpu -Precision Fp16 -OutputDirectory runs");
+        Assert.Empty(run.Output);
+        Assert.Equal(ErrorCategory.InvalidArgument, run.Error.CategoryInfo.Category);
+        Assert.Equal("training.precision", run.Error.TargetObject);
+        Assert.Contains("needs a CUDA device", run.Error.Exception.Message);
+    }
+
+    [Fact]
     public void TrainingRunCarriesHistoryAndParameterCount()
     {
         var run = (TrainingRun)_session.Ok("New-SyntheticFrame -Count 24 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 2 -OutputDirectory runs")

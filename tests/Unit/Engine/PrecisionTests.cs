@@ -73,5 +73,25 @@ public sealed class PrecisionTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(_output)); // refused before any run folder was made
     }
 
+    [Fact]
+    public void TheLossScalerUnscalesGoodGradientsAndHalvesTheScaleOnOverflow()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var weight = new TorchSharp.Modules.Parameter(ones(3));
+        var scaler = new LossScaler();
+        Assert.Equal(65536, scaler.Scale);
+
+        scaler.Scaled((weight * tensor(new[] { 1f, 2f, 3f })).sum()).backward();
+        Assert.Equal(new[] { 65536f, 131072f, 196608f }, weight.grad!.data<float>().ToArray());
+        Assert.True(scaler.Unscale([weight]));
+        Assert.Equal(new[] { 1f, 2f, 3f }, weight.grad!.data<float>().ToArray());
+        Assert.Equal(65536, scaler.Scale);
+
+        weight.grad!.fill_(float.PositiveInfinity);
+        Assert.False(scaler.Unscale([weight]));
+        Assert.Equal(32768, scaler.Scale);
+    }
+
     private static BatchGenerator Generator(PipelineConfig config) => new(BatchGeneratorTests.Frames(32), config.Batch);
 }

@@ -29,6 +29,7 @@
         'Import-FrameDataset'
         'Export-FramePreview'
         'Measure-Localization'
+        'Test-UNetModel'
         'Get-MatVariable'
         'Import-MatDataset'
         'Export-MatFile'

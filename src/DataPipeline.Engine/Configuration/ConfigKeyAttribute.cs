@@ -34,6 +34,9 @@ public sealed class ConfigKeyAttribute(string name, string description) : Attrib
 
     /// <summary>True when the value must be odd (kernel sizes).</summary>
     public bool Odd { get; init; }
+
+    /// <summary>True when the value is a fraction in [0, 1) or, from 1 up, a whole count (overlaps in px).</summary>
+    public bool FractionOrWhole { get; init; }
 }
 
 /// <summary>Marks a settings class as one [section] of the configuration file.</summary>

@@ -169,6 +169,8 @@ public static class ConfigLoader
         {
             double value = NumberOf(syntax) ?? throw Error("expected a number");
             CheckNumber(value, rules, Error);
+            if (rules.FractionOrWhole && value >= 1 && value != Math.Floor(value))
+                throw Error("expected a fraction in [0, 1) or a whole number of pixels");
             return value;
         }
         if (type == typeof(bool))

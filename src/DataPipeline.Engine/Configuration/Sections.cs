@@ -273,6 +273,9 @@ public sealed class TrainingSettings
 
     [ConfigKey("seed", "Seed of the initial weights and of dropout.")]
     public long Seed { get; set; }
+
+    [ConfigKey("precision", "Number type of the forward pass: fp32; bf16 (autocast to bfloat16, on CPU or CUDA); fp16 (autocast to float16 with dynamic loss scaling, CUDA only). Losses, metrics and weights stay float32.")]
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Fp32;
 }
 
 [ConfigSection("evaluation", "Scoring predictions against labels.")]
@@ -291,6 +294,9 @@ public sealed class EvaluationSettings
 
     [ConfigKey("refine", "Sub-pixel refinement of each detection: none keeps the pixel centre; centroid takes the intensity-weighted centroid of its window.")]
     public RefineMode Refine { get; set; } = RefineMode.Centroid;
+
+    [ConfigKey("window_overlap", "Frames larger than the model's training frames are predicted in overlapping tiles of that size, blended with Gaussian weights: the overlap as a fraction of the tile in [0, 1), or a whole number of pixels (1 or more).", Min = 0, Max = 4096, FractionOrWhole = true)]
+    public double WindowOverlap { get; set; } = 0.25;
 }
 
 [ConfigSection("output", "Where runs write their files.")]

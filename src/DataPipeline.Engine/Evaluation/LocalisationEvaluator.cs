@@ -46,10 +46,7 @@ public sealed class LocalisationEvaluator
     {
         float[] prediction = frame.Prediction
             ?? throw new ArgumentException($"Frame {frame} carries no prediction; run Invoke-UNetPrediction on it or attach one with WithPrediction.");
-        if (_truth == TruthSource.Positions && frame.Positions is null)
-            throw new ArgumentException($"Frame {frame} has no known scatterer positions; take the truth from its label map instead (-Truth Label).");
-        if (_truth == TruthSource.Label && frame.Label is null)
-            throw new ArgumentException($"Frame {frame} has no label map to take the true positions from.");
+        CheckTruth(frame);
 
         var grid = new MapGrid(frame);
         // Detections at a higher threshold are a subset of those at a lower one (a pixel's being the
@@ -77,6 +74,16 @@ public sealed class LocalisationEvaluator
         var evaluation = new FrameEvaluation(frame.Source, frame.Index, steps);
         _frames.Add(evaluation);
         return evaluation;
+    }
+
+    /// <summary>Throws when <paramref name="frame"/> lacks what the truth is taken from, so it can be refused before it is predicted.</summary>
+    /// <exception cref="ArgumentException">No known positions (Positions), or no label map (Label).</exception>
+    public void CheckTruth(Frame frame)
+    {
+        if (_truth == TruthSource.Positions && frame.Positions is null)
+            throw new ArgumentException($"Frame {frame} has no known scatterer positions; take the truth from its label map instead (-Truth Label).");
+        if (_truth == TruthSource.Label && frame.Label is null)
+            throw new ArgumentException($"Frame {frame} has no label map to take the true positions from.");
     }
 
     public EvaluationResult Result()

@@ -60,10 +60,11 @@ public sealed class Trainer
         var settings = _config.Training;
         int sizeRatio = ResolveSizeRatio(_config.Model, generator);
         var device = TorchRuntime.ResolveDevice(settings.Device);
+        CheckPrecision(settings.Precision, device);
         TorchRuntime.SetThreads(settings.Threads);
-        manual_seed(settings.Seed);
+        var random = new RunRandom(settings.Seed);
 
-        using var model = new UNet(_config.Model, sizeRatio);
+        using var model = random.Use(() => new UNet(_config.Model, sizeRatio));
         model.CheckInputShape(generator.FrameShape);
         long expected = UNetParameterFormula.Count(_config.Model, sizeRatio);
         if (model.TrainableParameters != expected)
@@ -79,7 +80,7 @@ public sealed class Trainer
         IReadOnlyList<EpochRecord> history = [];
         if (start.Resume is { } resume)
         {
-            var state = Checkpoint.LoadForResume(resume, model, optimizer);
+            var state = random.Use(() => Checkpoint.LoadForResume(resume, model, optimizer));
             CheckResumable(state, generator, resume);
             runId = state.RunId;
             runDirectory = Path.GetDirectoryName(Path.GetFullPath(resume))!;
@@ -122,7 +123,8 @@ public sealed class Trainer
         using var log = new RunLog(runDirectory);
         run.LogPath = log.Path;
         log.Start(run, _config, resumed: start.Resume is not null);
-        var context = new RunContext(model, optimizer, device, monitor, schedule, tracker, sizeRatio, generator, run, log, progress, cancellation);
+        var scaler = settings.Precision == TrainingPrecision.Fp16 ? new LossScaler() : null;
+        var context = new RunContext(model, optimizer, device, random, scaler, monitor, schedule, tracker, sizeRatio, generator, run, log, progress, cancellation);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -146,6 +148,41 @@ public sealed class Trainer
         return run;
     }
 
+    /// <summary>Refuses a precision the device cannot train in, naming the key.</summary>
+    private void CheckPrecision(TrainingPrecision precision, Device device)
+    {
+        if (precision == TrainingPrecision.Fp16 && device.type != DeviceType.CUDA)
+            throw new ConfigException(
+                $"'training.precision' = \"fp16\": float16 autocast with loss scaling needs a CUDA device, and this run is on {device}; " +
+                "use \"bf16\" (bfloat16 autocast works on the CPU) or \"fp32\", or train on cuda",
+                _config.SourcePath, key: "training.precision", value: "\"fp16\"");
+        if (precision != TrainingPrecision.Fp32 && !Autocast.Available)
+            throw new ConfigException(
+                $"'training.precision' = \"{ConfigEnum.NameOf(precision)}\": this libtorch does not export the autocast functions mixed precision needs; use \"fp32\"",
+                _config.SourcePath, key: "training.precision");
+    }
+
+    /// <summary>An autocast scope for the forward pass, or null in fp32.</summary>
+    private Autocast? AutocastFor(Device device) => _config.Training.Precision switch
+    {
+        TrainingPrecision.Bf16 => Autocast.Enter(device, half: false),
+        TrainingPrecision.Fp16 => Autocast.Enter(device, half: true),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The network's output for <paramref name="input"/>, autocast when training.precision asks, and
+    /// always float32: losses and metrics are computed outside autocast, where libtorch's
+    /// binary_cross_entropy refuses half-precision inputs on CUDA.
+    /// </summary>
+    private Tensor Forward(RunContext c, Tensor input, bool drawsRandom)
+    {
+        Tensor output;
+        using (AutocastFor(c.Device))
+            output = drawsRandom ? c.Random.Use(() => c.Model.call(input)) : c.Model.call(input);
+        return output.dtype == ScalarType.Float32 ? output : output.to_type(ScalarType.Float32);
+    }
+
     private static void CheckResumable(CheckpointState state, BatchGenerator generator, string path)
     {
         if (!state.FrameShape.SequenceEqual(generator.FrameShape) || !state.LabelShape.SequenceEqual(generator.LabelShape))
@@ -156,7 +193,7 @@ public sealed class Trainer
 
     /// <summary>What the epochs of one run share.</summary>
     private sealed record RunContext(
-        UNet Model, OptimizerHelper Optimizer, Device Device, MonitoredMetric Monitor, LearningRateSchedule Schedule,
+        UNet Model, OptimizerHelper Optimizer, Device Device, RunRandom Random, LossScaler? Scaler, MonitoredMetric Monitor, LearningRateSchedule Schedule,
         ImprovementTracker Tracker, int SizeRatio, BatchGenerator Generator, TrainingRun Run, RunLog Log,
         Action<TrainingProgress>? Progress, CancellationToken Cancellation);
 
@@ -218,6 +255,7 @@ public sealed class Trainer
     {
         var settings = _config.Training;
         bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
+        bool dropout = _config.Model.Dropout > 0;
         var metrics = new EpochMetrics();
         int batches = c.Generator.TrainingBatchesPerEpoch, step = 0, skipped = 0;
         using var lastGood = settings.NonFinite == NonFinitePolicy.Skip ? new BufferSnapshot(c.Model) : null;
@@ -229,14 +267,23 @@ public sealed class Trainer
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
             c.Optimizer.zero_grad();
-            var output = c.Model.call(input);
+            // Dropout is the network's only draw from the generator; without it the forward pass
+            // needs no lock, and runs side by side stay fully parallel.
+            var output = Forward(c, input, dropout);
             string? problem = null;
             double lossValue = double.NaN;
             try
             {
                 var loss = ComputeLoss(output, target, probabilities, epoch, step);
-                loss.backward();
+                (c.Scaler is { } s ? s.Scaled(loss) : loss).backward();
                 lossValue = loss.item<float>();
+                if (double.IsFinite(lossValue) && c.Scaler is { } scaler && !scaler.Unscale(c.Model.parameters()))
+                {
+                    // float16 gradients overflowed at this scale: GradScaler's routine, not a fault.
+                    c.Optimizer.zero_grad();
+                    c.Log.Line($"fp16 gradients overflowed at epoch {epoch}, step {step}: step skipped, loss scale lowered to {scaler.Scale}.");
+                    continue;
+                }
                 if (!double.IsFinite(lossValue) || !GradientsFinite(c.Model))
                     problem = Describe(c.Model, epoch, step, lossValue);
             }
@@ -290,7 +337,7 @@ public sealed class Trainer
             c.Cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
-            var output = c.Model.call(input);
+            var output = Forward(c, input, drawsRandom: false);
             double lossValue = ComputeLoss(output, target, probabilities, epoch, ++done).item<float>();
             var probability = probabilities ? output : output.sigmoid();
             metrics.Add(lossValue, probability, target, _config.Evaluation.Threshold);
@@ -401,7 +448,7 @@ public sealed class Trainer
         string Save(string name)
         {
             string path = Path.Combine(c.Run.OutputDirectory, name);
-            Checkpoint.Save(path, state, c.Model, c.Optimizer);
+            c.Random.Use(() => Checkpoint.Save(path, state, c.Model, c.Optimizer));
             return path;
         }
         c.Run.LastCheckpoint = Save("last.ckpt");

@@ -47,3 +47,13 @@ public enum CheckpointPolicy
     [ConfigName("every")] Every,
     [ConfigName("none")] None,
 }
+
+/// <summary>The number type of the forward pass (training.precision).</summary>
+public enum TrainingPrecision
+{
+    [ConfigName("fp32")] Fp32,
+    /// <summary>bfloat16 autocast: float32's range, so no loss scaling; CPU and CUDA.</summary>
+    [ConfigName("bf16")] Bf16,
+    /// <summary>float16 autocast with dynamic loss scaling; CUDA only.</summary>
+    [ConfigName("fp16")] Fp16,
+}

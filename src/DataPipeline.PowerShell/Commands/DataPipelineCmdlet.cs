@@ -1,6 +1,8 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Inference;
+using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Runtime;
 
 namespace DataPipeline.PowerShell.Commands;
@@ -101,4 +103,55 @@ public abstract class DataPipelineCmdlet : PSCmdlet
     /// <summary>Stops the cmdlet with an ErrorRecord for an invalid argument.</summary>
     protected void ThrowArgumentError(Exception e, string errorId, object? target) =>
         ThrowTerminatingError(new ErrorRecord(e, errorId, ErrorCategory.InvalidArgument, target));
+
+    /// <summary>
+    /// The model of a prediction cmdlet: -Model as given (warning when it is untrained), or the one
+    /// saved in the -Checkpoint file.
+    /// </summary>
+    protected UNetModel ResolveModel(UNetModel? model, string? checkpoint)
+    {
+        if (checkpoint is null)
+        {
+            if (model!.CheckpointPath is null)
+                WriteWarning("The model has no checkpoint: its predictions come from untrained weights.");
+            return model;
+        }
+        string path = ResolvePath(checkpoint);
+        try
+        {
+            return UNetModel.Load(path);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidCheckpoint",
+                File.Exists(path) ? ErrorCategory.InvalidData : ErrorCategory.ObjectNotFound, path));
+            throw; // not reached: ThrowTerminatingError always throws
+        }
+    }
+
+    /// <summary>
+    /// A predictor for <paramref name="model"/> on <paramref name="device"/>, tiling frames larger
+    /// than <paramref name="window"/> (default: the model's training frames) with
+    /// <paramref name="overlap"/> (default: the model's evaluation.window_overlap).
+    /// </summary>
+    protected Predictor CreatePredictor(UNetModel model, string device, int[]? window, double? overlap, int batchSize)
+    {
+        if (overlap is { } o && o >= 1 && o != Math.Floor(o))
+            ThrowArgumentError(new ArgumentException(
+                $"-Overlap {o} is neither a fraction of the window in [0, 1) nor a whole number of pixels; use, for example, 0.25 or 16."), "InvalidOverlap", o);
+        double used = overlap ?? model.Config.Evaluation.WindowOverlap;
+        Predictor? predictor = null;
+        try
+        {
+            predictor = new Predictor(model, device, window: window, overlap: used, batchSize: batchSize);
+        }
+        catch (ArgumentException e)
+        {
+            // The engine names the window or overlap when they are at fault; otherwise the device is.
+            ThrowArgumentError(e, "InvalidPredictionSettings", e.ParamName is null ? device : (object?)window ?? used);
+        }
+        if (predictor!.Window is { } tiles)
+            WriteVerbose($"Frames larger than [{string.Join("x", tiles.Window)}] are predicted in tiles with overlap {tiles.Overlap}.");
+        return predictor;
+    }
 }

@@ -10,9 +10,9 @@ namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Trains one U-Net per combination of the given configuration values on the frames from the
-/// pipeline, and emits a SweepRun (parameters, best monitored value, the TrainingRun) for each.
-/// Every combination is checked before the first one trains. Runs are sequential: one process
-/// shares one libtorch thread pool, so parallel runs on one device would only slow each other.
+/// pipeline, and emits a SweepRun (parameters, best monitored value, the TrainingRun) for each, in
+/// the combinations' order. Every combination is checked before the first one trains; with
+/// -ThrottleLimit several train at once, each on its own thread, sharing the cores equally.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "TrainingSweep")]
 [OutputType(typeof(SweepRun))]
@@ -36,6 +36,11 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
     /// <summary>Folder under which each run's checkpoints go.</summary>
     [Parameter]
     public string? OutputDirectory { get; set; }
+
+    /// <summary>Combinations trained at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 1;
 
     protected override void ProcessRecord() => _frames.AddRange(InputObject);
 
@@ -64,29 +69,57 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
         EnsureTorch();
         WriteVerbose($"Sweep of {sweep.Points.Count} run(s) over {string.Join(", ", Parameter.Keys.Cast<object>())}.");
 
-        _session = new TrainingSession(this);
-        for (int i = 0; i < sweep.Points.Count && !_session.StopRequested; i++)
+        int changed = sweep.ShareThreads(ThrottleLimit, Environment.ProcessorCount);
+        if (ThrottleLimit > 1)
+            WriteVerbose($"Up to {ThrottleLimit} runs at once, each with {sweep.ThreadsPerRun} thread(s) (training.threads changed in {changed} of {sweep.Points.Count} combination(s)): libtorch has one thread count per process.");
+
+        var jobs = new List<TrainingSession.Job<TrainingRun>>();
+        var points = new List<int>();
+        for (int i = 0; i < sweep.Points.Count; i++)
         {
             var (parameters, config) = sweep.Points[i];
             string output = ResolvePath(OutputDirectory ?? config.Output.Directory);
-            TrainingRun run;
+            BatchGenerator generator;
             try
             {
-                var generator = new BatchGenerator(_frames, config.Batch, config.Augment);
-                var trainer = new Trainer(config);
-                string label = $"Sweep {i + 1} of {sweep.Points.Count}: " + string.Join(", ", parameters.Select(p => $"{p.Key}={p.Value}"));
-                run = _session.Run(config.Training.Epochs, label, (report, token) => trainer.Run(generator, output, report, token));
+                generator = new BatchGenerator(_frames, config.Batch, config.Augment);
             }
             catch (ArgumentException e)
             {
                 WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidArgument, parameters));
                 continue;
             }
-            var result = sweep.Result(i, run);
-            if (run.Status == TrainingStatus.Failed)
-                WriteError(new ErrorRecord(new InvalidOperationException(run.Message), "TrainingFailed", ErrorCategory.InvalidResult, result));
-            WriteObject(result);
+            var trainer = new Trainer(config);
+            string label = $"Sweep {i + 1} of {sweep.Points.Count}: " + string.Join(", ", parameters.Select(p => $"{p.Key}={p.Value}"));
+            jobs.Add(new(config.Training.Epochs, label, (report, token) => trainer.Run(generator, output, report, token)));
+            points.Add(i);
         }
+
+        _session = new TrainingSession(this);
+        _session.RunAll(jobs, ThrottleLimit, (job, outcome) =>
+        {
+            int i = points[job];
+            switch (outcome.Error)
+            {
+                case null:
+                    var result = sweep.Result(i, outcome.Result!);
+                    if (result.Status == TrainingStatus.Failed)
+                        WriteError(new ErrorRecord(new InvalidOperationException(result.Run.Message), "TrainingFailed", ErrorCategory.InvalidResult, result));
+                    WriteObject(result);
+                    break;
+                case ArgumentException e:
+                    WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidArgument, sweep.Points[i].Parameters));
+                    break;
+                case ConfigException e:
+                    WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidData, sweep.Points[i].Parameters));
+                    break;
+                default:
+                    // Unexpected: the runs still going stop after their current step, and the error ends the sweep.
+                    _session.Stop();
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(outcome.Error);
+                    break;
+            }
+        });
     }
 
     protected override void StopProcessing() => _session?.Stop();

@@ -8,7 +8,8 @@ namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Runs a trained U-Net over frames from the pipeline and emits them carrying their prediction
-/// maps (Frame.Prediction), in batches, streaming.
+/// maps (Frame.Prediction), in batches, streaming; frames larger than the model's window are
+/// predicted in overlapping, blended tiles.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "UNetPrediction", DefaultParameterSetName = ModelSet)]
 [OutputType(typeof(Frame))]
@@ -36,38 +37,22 @@ public sealed class InvokeUNetPredictionCommand : DataPipelineCmdlet
     [ArgumentCompleter(typeof(DeviceCompleter))]
     public string Device { get; set; } = "auto";
 
+    /// <summary>Tile shape, [H, W] or [T, H, W]; default: the frames the model was trained on.</summary>
+    [Parameter]
+    [ValidateCount(2, 3)]
+    [ValidateRange(1, 65536)]
+    public int[]? WindowSize { get; set; }
+
+    /// <summary>Tile overlap: a fraction in [0, 1) or whole pixels; default: the model's evaluation.window_overlap.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 4096.0)]
+    public double Overlap { get; set; }
+
     protected override void BeginProcessing()
     {
         EnsureTorch();
-        UNetModel model;
-        if (ParameterSetName == CheckpointSet)
-        {
-            string path = ResolvePath(Checkpoint);
-            try
-            {
-                model = UNetModel.Load(path);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidCheckpoint",
-                    File.Exists(path) ? ErrorCategory.InvalidData : ErrorCategory.ObjectNotFound, path));
-                return;
-            }
-        }
-        else
-        {
-            model = Model;
-            if (model.CheckpointPath is null)
-                WriteWarning("The model has no checkpoint: its predictions come from untrained weights.");
-        }
-        try
-        {
-            _predictor = new Predictor(model, Device);
-        }
-        catch (ArgumentException e)
-        {
-            ThrowArgumentError(e, "InvalidDevice", Device);
-        }
+        var model = ResolveModel(ParameterSetName == ModelSet ? Model : null, ParameterSetName == CheckpointSet ? Checkpoint : null);
+        _predictor = CreatePredictor(model, Device, WindowSize, IsBound(nameof(Overlap)) ? Overlap : null, BatchSize);
     }
 
     protected override void ProcessRecord()

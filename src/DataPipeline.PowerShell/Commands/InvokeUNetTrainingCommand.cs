@@ -74,6 +74,9 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     [ValidateRange(0, 1024)]
     public int Threads { get; set; }
 
+    [Parameter]
+    public TrainingPrecision Precision { get; set; }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == FrameSet) _frames.AddRange(Frame);
@@ -92,6 +95,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         if (IsBound(nameof(LearningRate))) config.Training.LearningRate = LearningRate;
         if (IsBound(nameof(Loss))) config.Training.Loss = Loss;
         if (IsBound(nameof(Threads))) config.Training.Threads = Threads;
+        if (IsBound(nameof(Precision))) config.Training.Precision = Precision;
         string output = ResolvePath(OutputDirectory ?? config.Output.Directory);
 
         var generator = _generator;
@@ -124,6 +128,12 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         catch (ArgumentException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, "InvalidTrainingSetup", ErrorCategory.InvalidArgument, generator));
+            return;
+        }
+        catch (ConfigException e)
+        {
+            // A setting the chosen device cannot honour (training.precision = "fp16" on the CPU).
+            ThrowTerminatingError(new ErrorRecord(e, "UnsupportedSetting", ErrorCategory.InvalidArgument, e.Key));
             return;
         }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException)

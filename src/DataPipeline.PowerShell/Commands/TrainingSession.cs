@@ -6,9 +6,9 @@ using DataPipeline.Engine.Training;
 namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
-/// Runs training on a worker thread while the pipeline thread, the only one allowed to, writes its
+/// Runs training on worker threads while the pipeline thread, the only one allowed to, writes their
 /// progress bars, warnings and verbose lines; turns Ctrl+C on an interactive console into a stop
-/// after the current step (so the run is still emitted) and StopProcessing into the same.
+/// after the current step (so the runs are still emitted) and StopProcessing into the same.
 /// Shared by Invoke-UNetTraining and Invoke-TrainingSweep.
 /// </summary>
 internal sealed class TrainingSession(Cmdlet cmdlet)
@@ -19,24 +19,73 @@ internal sealed class TrainingSession(Cmdlet cmdlet)
 
     public void Stop() => _stop.Cancel();
 
+    /// <summary>One training to run: its epochs and progress-bar title, and the work.</summary>
+    public sealed record Job<T>(int Epochs, string Activity, Func<Action<TrainingProgress>, CancellationToken, T> Train);
+
+    /// <summary>What a job gave: its result, or the exception it threw.</summary>
+    public sealed record Outcome<T>(T? Result, Exception? Error);
+
     /// <summary>Runs <paramref name="train"/> on a worker and relays its reports until it returns.</summary>
     public T Run<T>(int epochs, string activity, Func<Action<TrainingProgress>, CancellationToken, T> train)
     {
-        var events = new BlockingCollection<TrainingProgress>();
-        var token = _stop.Token;
-        var work = Task.Run(() =>
-        {
-            try { return train(events.Add, token); }
-            finally { events.CompleteAdding(); }
-        });
+        Outcome<T>? outcome = null;
+        RunAll([new Job<T>(epochs, activity, train)], 1, (_, o) => outcome = o);
+        if (outcome!.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        return outcome.Result!;
+    }
 
-        var progress = new ProgressView(cmdlet, epochs, activity);
+    /// <summary>
+    /// Runs <paramref name="jobs"/>, at most <paramref name="throttle"/> at once on their own threads,
+    /// and hands each outcome to <paramref name="completed"/> on the pipeline thread in the jobs'
+    /// order, as soon as it and every job before it are done. After a stop, jobs not yet started
+    /// are not started and get no outcome.
+    /// </summary>
+    public void RunAll<T>(IReadOnlyList<Job<T>> jobs, int throttle, Action<int, Outcome<T>> completed)
+    {
+        var events = new BlockingCollection<(int Job, TrainingProgress? Report, Outcome<T>? Done)>();
+        var token = _stop.Token;
+        int next = -1;
+        var workers = Enumerable.Range(0, Math.Min(throttle, jobs.Count)).Select(_ => Task.Factory.StartNew(() =>
+        {
+            int job;
+            // The first job always starts, so a single run reports its own stop.
+            while ((job = Interlocked.Increment(ref next)) < jobs.Count && (job == 0 || !token.IsCancellationRequested))
+            {
+                Outcome<T> outcome;
+                try
+                {
+                    int current = job;
+                    outcome = new Outcome<T>(jobs[job].Train(report => events.Add((current, report, null)), token), null);
+                }
+                catch (Exception e)
+                {
+                    outcome = new Outcome<T>(default, e);
+                }
+                events.Add((job, null, outcome));
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        Task.WhenAll(workers).ContinueWith(_ => events.CompleteAdding(), TaskScheduler.Default);
+
+        var views = new Dictionary<int, ProgressView>();
+        var outcomes = new Outcome<T>?[jobs.Count];
+        int emitted = 0;
         using (var interrupt = new ConsoleInterrupt())
         {
             while (!events.IsCompleted)
             {
-                if (events.TryTake(out var report, 100))
-                    progress.Show(report);
+                if (events.TryTake(out var item, 100))
+                {
+                    if (!views.TryGetValue(item.Job, out var view))
+                        views[item.Job] = view = new ProgressView(cmdlet, jobs[item.Job].Epochs, jobs[item.Job].Activity, item.Job);
+                    if (item.Report is { } report) view.Show(report);
+                    if (item.Done is { } done)
+                    {
+                        view.Complete();
+                        outcomes[item.Job] = done;
+                        for (; emitted < jobs.Count && outcomes[emitted] is { } ready; emitted++)
+                            completed(emitted, ready);
+                    }
+                }
                 if (!token.IsCancellationRequested && interrupt.Requested())
                 {
                     cmdlet.WriteWarning("Ctrl+C: stopping after the current step...");
@@ -44,15 +93,13 @@ internal sealed class TrainingSession(Cmdlet cmdlet)
                 }
             }
         }
-        progress.Complete();
-        return work.GetAwaiter().GetResult();
     }
 
     /// <summary>Two progress bars: epochs, and batches within the epoch.</summary>
-    private sealed class ProgressView(Cmdlet cmdlet, int epochs, string activity)
+    private sealed class ProgressView(Cmdlet cmdlet, int epochs, string activity, int job)
     {
-        private readonly ProgressRecord _epoch = new(1, activity, "starting");
-        private readonly ProgressRecord _batch = new(2, "Batches", "starting") { ParentActivityId = 1 };
+        private readonly ProgressRecord _epoch = new(1 + 2 * job, activity, "starting");
+        private readonly ProgressRecord _batch = new(2 + 2 * job, "Batches", "starting") { ParentActivityId = 1 + 2 * job };
 
         public void Show(TrainingProgress p)
         {

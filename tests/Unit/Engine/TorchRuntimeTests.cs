@@ -33,6 +33,42 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void TheThreadCountIsOneForTheWholeProcess()
+    {
+        // Why Invoke-TrainingSweep -ThrottleLimit gives every run the same share of the cores: a count
+        // set on one thread is the count every thread sees (at::set_num_threads in libtorch 2.10).
+        int before = TorchSharp.torch.get_num_threads();
+        int seenByFirst = 0;
+        try
+        {
+            using var firstSet = new ManualResetEventSlim();
+            using var secondSet = new ManualResetEventSlim();
+            var first = new Thread(() =>
+            {
+                TorchRuntime.SetThreads(1);
+                firstSet.Set();
+                secondSet.Wait();
+                seenByFirst = TorchSharp.torch.get_num_threads();
+            });
+            var second = new Thread(() =>
+            {
+                firstSet.Wait();
+                TorchRuntime.SetThreads(3);
+                secondSet.Set();
+            });
+            first.Start();
+            second.Start();
+            first.Join();
+            second.Join();
+        }
+        finally
+        {
+            TorchRuntime.SetThreads(before);
+        }
+        Assert.Equal(3, seenByFirst);
+    }
+
+    [Fact]
     public void DevicesResolveOrExplain()
     {
         Assert.Equal("cpu", TorchRuntime.ResolveDevice("cpu").ToString());

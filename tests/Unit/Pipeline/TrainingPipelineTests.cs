@@ -52,6 +52,48 @@ public sealed class TrainingPipelineTests : IDisposable
     }
 
     [Fact]
+    public void ASweepTwoRunsAtATimeGivesTheSequentialResultsInTheSameOrder()
+    {
+        // Dropout draws from libtorch's one generator during training, so this also checks that runs
+        // side by side keep their own random streams. The sequential sweep uses the thread count
+        // that two runs at once get, so the arithmetic is the same.
+        int share = Math.Max(1, Environment.ProcessorCount / 2);
+        const string sweep = """
+            $frames = New-SyntheticFrame -Count 16 -Config small.toml
+            $frames | Invoke-TrainingSweep -Config small.toml -OutputDirectory runs -ThrottleLimit {0} -Parameter @{
+                'model.dropout' = 0.2, 0
+                'training.learning_rate' = 0.01, 0.02
+                'training.epochs' = 2
+                'training.threads' = {1}
+            }
+            """;
+        var sequential = _session.Ok(sweep.Replace("{0}", "1").Replace("{1}", $"{share}")).Select(o => (SweepRun)o.BaseObject).ToList();
+        var parallel = _session.Ok(sweep.Replace("{0}", "2").Replace("{1}", "1")).Select(o => (SweepRun)o.BaseObject).ToList();
+        Assert.All(parallel, r => Assert.Equal(share, r.Run.Threads));
+
+        Assert.Equal([1, 2, 3, 4], parallel.Select(r => r.Number));
+        Assert.Equal(sequential.Select(r => r.Description), parallel.Select(r => r.Description));
+        Assert.All(parallel, r => Assert.Equal(TrainingStatus.Completed, r.Status));
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(sequential[i].Run.History.Select(h => h.Loss), parallel[i].Run.History.Select(h => h.Loss));
+            Assert.Equal(sequential[i].Run.History.Select(h => h.ValLoss), parallel[i].Run.History.Select(h => h.ValLoss));
+        }
+        // The four learning-rate and dropout settings do train differently.
+        Assert.Equal(4, parallel.Select(r => r.Run.History[^1].Loss).Distinct().Count());
+    }
+
+    [Fact]
+    public void Fp16OnTheCpuIsAnInvalidArgumentErrorNamingTheKey()
+    {
+        var run = _session.Run("New-SyntheticFrame -Count 8 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 1 -Device cpu -Precision Fp16 -OutputDirectory runs");
+        Assert.Empty(run.Output);
+        Assert.Equal(ErrorCategory.InvalidArgument, run.Error.CategoryInfo.Category);
+        Assert.Equal("training.precision", run.Error.TargetObject);
+        Assert.Contains("needs a CUDA device", run.Error.Exception.Message);
+    }
+
+    [Fact]
     public void TrainingRunCarriesHistoryAndParameterCount()
     {
         var run = (TrainingRun)_session.Ok("New-SyntheticFrame -Count 24 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 2 -OutputDirectory runs")

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using DataPipeline.Engine.Configuration;
-using DataPipeline.Engine.Runtime;
 
 namespace DataPipeline.Bench;
 
@@ -37,8 +36,7 @@ internal static class BenchJson
 
     /// <summary>
     /// The run's environment: the peers' keys as the process started with them, plus the oneDNN ISA
-    /// in effect, which TorchRuntime may have capped itself (the peer's oneDNN runs uncapped unless
-    /// the variable was set for it too).
+    /// cap in effect (none unless the caller set one).
     /// </summary>
     public static Dictionary<string, string?> CaptureEnvironment() =>
         EnvKeys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
@@ -48,7 +46,6 @@ internal static class BenchJson
         w.WriteStartObject("env");
         foreach (var (key, value) in atStart) WriteStringOrNull(w, key, value);
         WriteStringOrNull(w, "ONEDNN_MAX_CPU_ISA", Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
-        w.WriteBoolean("onednn_isa_capped_by_module", TorchRuntime.OneDnnIsaCapped);
         w.WriteEndObject();
     }
 

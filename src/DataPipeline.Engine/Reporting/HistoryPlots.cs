@@ -98,24 +98,49 @@ public static class HistoryPlots
         int last = run.History.Count == 0 ? 1 : run.History[^1].Epoch;
         int first = run.History.Count == 0 ? 1 : run.History[0].Epoch;
         plot.Axes.SetLimitsX(first - 0.5, last + 0.5);
+        var values = Values(run, metric).ToList();
         if (log)
         {
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = y => Math.Pow(10, y).ToString("G3", CultureInfo.InvariantCulture),
-            };
+            plot.Axes.Left.TickGenerator = LogTicks(values.Min(), values.Max());
         }
         else if (IsFraction(metric))
         {
             plot.Axes.SetLimitsY(-0.02, 1.02);
         }
+        else if (values.Count > 0 && values.Min() == values.Max())
+        {
+            // A constant (a fixed learning rate) would get ScottPlot's default span of -1..1 around it.
+            double v = values[0], half = v == 0 ? 1 : Math.Abs(v) / 2;
+            plot.Axes.SetLimitsY(v - half, v + half);
+        }
         plot.Title(compact ? Title(metric) : $"{Title(metric)} — run {run.RunId}", size: compact ? 14 : 16);
         plot.XLabel("epoch");
         plot.YLabel(Title(metric) + (log ? " (log scale)" : ""));
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        // Below the axes, the legend never hides a curve.
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
+        plot.Legend.Orientation = ScottPlot.Orientation.Horizontal;
         return plot;
+    }
+
+    /// <summary>
+    /// Ticks for an axis that shows log10 of the values, labelled with the values themselves: every
+    /// mantissa 1-9 within one decade, 1, 2 and 5 over a few, powers of ten beyond.
+    /// </summary>
+    internal static ScottPlot.TickGenerators.NumericManual LogTicks(double min, double max)
+    {
+        int low = (int)Math.Floor(Math.Log10(min)), high = (int)Math.Ceiling(Math.Log10(max));
+        int[] major = (high - low) switch { <= 1 => [1, 2, 3, 4, 5, 6, 7, 8, 9], <= 3 => [1, 2, 5], _ => [1] };
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int decade = low; decade <= high; decade++)
+        {
+            for (int mantissa = 1; mantissa <= 9; mantissa++)
+            {
+                double value = mantissa * Math.Pow(10, decade);
+                if (major.Contains(mantissa)) ticks.AddMajor(Math.Log10(value), value.ToString("G3", CultureInfo.InvariantCulture));
+                else ticks.AddMinor(Math.Log10(value));
+            }
+        }
+        return ticks;
     }
 
     /// <summary>Adds the finite points of one series; on a log axis values are plotted as log10.</summary>

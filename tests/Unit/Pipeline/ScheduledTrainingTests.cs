@@ -87,8 +87,12 @@ public sealed class ScheduledTrainingTests : IDisposable
     public void PrintedRunIsASummaryAndItsHistoryAnEpochTable()
     {
         // Out-String is not in the engine package; dpsh prints through PowerShell's own formatting.
-        var result = DpshProcess.Run("-NonInteractive", "-Command",
-            $"Set-Location '{_dir}'; $run = {Train}; $run; $run.History; '#' + $run.RunId");
+        // Nor is Set-Location, so the paths are absolute.
+        string config = Path.Combine(_dir, "small.toml"), runs = Path.Combine(_dir, "runs");
+        // Statements typed one per line at the prompt, each printed on its own as a user sees it.
+        var result = DpshProcess.Run(["-NonInteractive"], stdin:
+            $"$run = New-SyntheticFrame -Count 16 -Config '{config}' | Invoke-UNetTraining -Config '{config}' -Epochs 2 -OutputDirectory '{runs}'\n" +
+            "$run\n$run.History\n'#' + $run.RunId\n");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         var lines = result.Stdout.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

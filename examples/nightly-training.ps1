@@ -18,6 +18,8 @@ param(
 
 # Any error ends the script, so dpsh exits with 1 and the scheduler sees the failure.
 $ErrorActionPreference = 'Stop'
+# A log, not a terminal: no progress records (dpsh -NonInteractive already starts so; pwsh does not).
+$ProgressPreference = 'SilentlyContinue'
 
 # Frames stream into the generator; a night's folder is never held twice in memory.
 $generator = if ($DataPath) {

@@ -12,8 +12,9 @@ namespace DataPipeline.Engine.Training;
 /// </summary>
 internal sealed class RunLog
 {
-    // ERROR_SHARING_VIOLATION: another DataPipeline process holds the file for its own line.
-    private const int SharingViolation = unchecked((int)0x80070020);
+    // Another process holds the file for its own line: ERROR_SHARING_VIOLATION on Windows; elsewhere
+    // .NET's flock fails with EWOULDBLOCK, whose errno (11 on Linux, 35 on macOS) becomes the HResult.
+    private const int SharingViolation = unchecked((int)0x80070020), WouldBlockLinux = 11, WouldBlockMac = 35;
     private readonly string[] _paths;
 
     /// <summary>Logs to run.log in <paramref name="directory"/> and, when given, to <paramref name="copyPath"/> too.</summary>
@@ -48,12 +49,16 @@ internal sealed class RunLog
                 stream.Write(line);
                 return;
             }
-            catch (IOException e) when (e.HResult == SharingViolation && attempt < 100)
+            catch (IOException e) when (attempt < 100 && Locked(e))
             {
                 Thread.Sleep(10);
             }
         }
     }
+
+    private static bool Locked(IOException e) => OperatingSystem.IsWindows()
+        ? e.HResult == SharingViolation
+        : e.HResult == (OperatingSystem.IsMacOS() ? WouldBlockMac : WouldBlockLinux);
 
     public void Start(TrainingRun run, PipelineConfig config, bool resumed)
     {

@@ -35,9 +35,10 @@ internal sealed class RunLog
     }
 
     /// <summary>
-    /// Appends one whole line under an exclusive lock, opening the file for that line only: .NET's
-    /// FileMode.Append writes at the length it saw when opening, so two runs that kept one log open
-    /// would overwrite each other's lines. Readers such as `tail -f` are never blocked.
+    /// Appends one whole line while no other writer may open the file, opening it for that line
+    /// only: .NET's FileMode.Append writes at the length it saw when opening, so two runs that kept
+    /// one log open would overwrite each other's lines. Readers stay welcome: Windows' share mode
+    /// admits them, and elsewhere the lock is an advisory flock that `tail -f` never asks for.
     /// </summary>
     private static void Append(string path, byte[] line)
     {
@@ -45,7 +46,8 @@ internal sealed class RunLog
         {
             try
             {
-                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None);
+                // On Unix .NET takes an exclusive flock only for FileShare.None; FileShare.Read would share it.
+                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, OperatingSystem.IsWindows() ? FileShare.Read : FileShare.None);
                 stream.Write(line);
                 return;
             }

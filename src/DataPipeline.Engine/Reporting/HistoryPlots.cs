@@ -25,7 +25,7 @@ public static class HistoryPlots
     public static readonly IReadOnlyList<string> SummaryMetrics = ["loss", "dice", "precision", "recall", "val_f1", "learning_rate"];
 
     /// <summary>Metrics that are losses: -LogScale puts these on a logarithmic axis.</summary>
-    public static bool IsLoss(HistoryMetric metric) => metric.Name is "loss" or "mse";
+    private static bool IsLoss(HistoryMetric metric) => metric.Name is "loss" or "mse";
 
     // Scores in [0, 1] keep that axis, so figures of different runs compare at a glance.
     private static bool IsFraction(HistoryMetric metric) => metric.Name is "dice" or "precision" or "recall" or "val_f1";

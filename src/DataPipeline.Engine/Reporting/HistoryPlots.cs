@@ -165,6 +165,8 @@ public static class HistoryPlots
         best.LinePattern = ScottPlot.LinePattern.Dashed;
         best.Color = ScottPlot.Colors.Gray;
         best.LabelText = string.Create(CultureInfo.InvariantCulture, $"best epoch {run.BestEpoch}");
+        // At the top edge: at the bottom the label would cover the epoch numbers.
+        best.LabelOppositeAxis = true;
         best.LegendText = string.Create(CultureInfo.InvariantCulture, $"best {run.Monitor} {run.BestValue:G4} (epoch {run.BestEpoch})");
 
         var record = run.History.FirstOrDefault(r => r.Epoch == run.BestEpoch);

@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     The quick-start study: simulate scatterer frames, train a super-resolution U-Net on them, and
-    write the history table and plots.
+    write the history table, plots and an HTML report named by the run.
 .EXAMPLE
     dpsh -File examples/quickstart.ps1
 .EXAMPLE
@@ -22,5 +22,5 @@ $run = New-SyntheticFrame -Config $Config |
 
 $files = $run | Export-TrainingHistory -Path $OutputDirectory -PassThru
 $run
-"History and plots: " + (($files | ForEach-Object { $_.FullName }) -join ', ')
+"History, plots and report: " + (($files | ForEach-Object { $_.FullName }) -join ', ')
 if ($run.Status -ne 'Completed') { exit 1 }

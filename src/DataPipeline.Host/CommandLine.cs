@@ -37,15 +37,24 @@ internal static class CommandLine
           -OutputFormat, -of Text|Json
                                     Text (default): PowerShell's own formatting.
                                     Json: the output objects as one JSON array.
-          -NonInteractive, -noni    Fail instead of prompting for input.
+          -NonInteractive, -noni    Fail instead of prompting for input, and show no progress (for cron,
+                                    systemd timers and CI). Progress is also off when stdout or stderr
+                                    is redirected: $ProgressPreference starts as SilentlyContinue.
           -NoProfile, -nop          Accepted for compatibility with pwsh; dpsh never loads profiles.
           -NoLogo, -nol             Accepted for compatibility with pwsh.
           -Help, -h, -?             Show this text.
 
         With no -Command or -File, dpsh reads commands at an interactive prompt until 'exit' or end of input.
         A first argument that is not an option is taken as the -File path, as pwsh does.
-        Exit code: 0 on success; 1 when a terminating error ended the script or the last statement failed;
-        N after 'exit N'.
+
+        Exit codes:
+          0    success
+          1    the script failed: a terminating error, a failed last statement, or a parse error
+          2    usage error: an unknown dpsh option or a missing option value
+          3    the DataPipeline module could not be loaded; no script ran
+          64   -File names a script that does not exist or is not a .ps1 file
+          130  interrupted by Ctrl+C (SIGINT)
+          N    the script's own 'exit N'
 
         """;
 

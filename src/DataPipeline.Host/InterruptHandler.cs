@@ -8,8 +8,6 @@ namespace DataPipeline.Host;
 /// </summary>
 internal sealed class InterruptHandler
 {
-    public const int InterruptedExitCode = 130;
-
     private readonly Lock _sync = new();
     private System.Management.Automation.PowerShell? _running;
     private bool _stopRequested;
@@ -39,7 +37,7 @@ internal sealed class InterruptHandler
 
             if (_stopRequested)
             {
-                Environment.Exit(InterruptedExitCode);
+                Environment.Exit(ExitCodes.Interrupted);
             }
 
             e.Cancel = true;

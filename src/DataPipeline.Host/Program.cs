@@ -18,17 +18,18 @@ internal static class Program
         {
             Console.Error.WriteLine($"dpsh: {e.Message}");
             Console.Error.WriteLine("Run 'dpsh -Help' for usage.");
-            return 1;
+            return ExitCodes.UsageError;
         }
 
         if (options.ShowHelp)
         {
             Console.Out.Write(CommandLine.Usage);
-            return 0;
+            return ExitCodes.Success;
         }
 
-        // An overwritten status line only makes sense on a terminal someone is watching.
-        var showProgress = !options.NonInteractive && !Console.IsErrorRedirected;
+        // An overwritten status line only makes sense on a terminal someone is watching; a
+        // scheduled job (-NonInteractive, output to a log) gets no progress at all.
+        var showProgress = !options.NonInteractive && !Console.IsErrorRedirected && !Console.IsOutputRedirected;
         var ui = new ConsoleHostUserInterface(
             new ConsoleStream(Console.Out, IsTerminal: !Console.IsOutputRedirected),
             new ConsoleStream(Console.Error, IsTerminal: !Console.IsErrorRedirected),
@@ -40,7 +41,13 @@ internal static class Program
         using var runspace = OpenRunspace(host);
         if (runspace is null)
         {
-            return 1;
+            return ExitCodes.ModuleLoadFailed;
+        }
+
+        if (!showProgress)
+        {
+            // Cmdlets then skip building progress records, instead of the host dropping them.
+            runspace.SessionStateProxy.SetVariable("ProgressPreference", ActionPreference.SilentlyContinue);
         }
 
         var interrupts = new InterruptHandler();

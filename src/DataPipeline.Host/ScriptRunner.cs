@@ -11,8 +11,6 @@ namespace DataPipeline.Host;
 /// </summary>
 internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFormat format, InterruptHandler interrupts, TextWriter output)
 {
-    public const int ScriptFileNotFoundExitCode = 64;
-
     // $? does not survive into the next pipeline, so the script stores its own last value here.
     private const string LastStatementSucceededVariable = "__dpshLastStatementSucceeded";
 
@@ -24,7 +22,7 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
         if (parseErrors.Length > 0)
         {
             ReportErrors([new ParseException(parseErrors).ErrorRecord]);
-            return 1;
+            return ExitCodes.ScriptFailed;
         }
 
         var recordingScript = $"{script}\n$global:{LastStatementSucceededVariable} = $?";
@@ -36,7 +34,7 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
         var succeeded = runspace.SessionStateProxy.GetVariable(LastStatementSucceededVariable);
         runspace.SessionStateProxy.PSVariable.Remove(LastStatementSucceededVariable);
         // Missing when the script ended with a top-level 'return', which succeeds.
-        return succeeded is null || LanguagePrimitives.IsTrue(succeeded) ? 0 : 1;
+        return succeeded is null || LanguagePrimitives.IsTrue(succeeded) ? ExitCodes.Success : ExitCodes.ScriptFailed;
     }
 
     /// <summary>
@@ -49,13 +47,13 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
         if (!File.Exists(fullPath))
         {
             host.UI.WriteErrorLine($"The argument '{path}' is not recognized as the name of a script file. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.");
-            return ScriptFileNotFoundExitCode;
+            return ExitCodes.ScriptFileNotFound;
         }
 
         if (!string.Equals(Path.GetExtension(fullPath), ".ps1", StringComparison.OrdinalIgnoreCase))
         {
             host.UI.WriteErrorLine($"Processing -File '{path}' failed because the file does not have a '.ps1' extension. Specify a valid PowerShell script file name, and then try again.");
-            return ScriptFileNotFoundExitCode;
+            return ExitCodes.ScriptFileNotFound;
         }
 
         var parameters = ScriptParameters(fullPath);
@@ -65,7 +63,7 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
         }
 
         // A script file's 'exit N' ends only the script, leaving N in $LASTEXITCODE rather than calling SetShouldExit.
-        return runspace.SessionStateProxy.GetVariable("LASTEXITCODE") is int lastExitCode ? lastExitCode : 0;
+        return runspace.SessionStateProxy.GetVariable("LASTEXITCODE") is int lastExitCode ? lastExitCode : ExitCodes.Success;
     }
 
     /// <summary>The text of the session's prompt function, as pwsh shows it.</summary>
@@ -111,7 +109,7 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
         }
         catch (PipelineStoppedException)
         {
-            return host.ExitCode ?? InterruptHandler.InterruptedExitCode;
+            return host.ExitCode ?? ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is IContainsErrorRecord)
         {
@@ -135,10 +133,10 @@ internal sealed class ScriptRunner(Runspace runspace, ConsoleHost host, OutputFo
         // A stopped Invoke usually returns quietly instead of throwing PipelineStoppedException.
         if (ps.InvocationStateInfo.State == PSInvocationState.Stopped)
         {
-            return host.ExitCode ?? InterruptHandler.InterruptedExitCode;
+            return host.ExitCode ?? ExitCodes.Interrupted;
         }
 
-        return host.ExitCode ?? (terminated ? 1 : null);
+        return host.ExitCode ?? (terminated ? ExitCodes.ScriptFailed : null);
     }
 
     /// <summary>Shows errors in PowerShell's own error view, on stderr.</summary>

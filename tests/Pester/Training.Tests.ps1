@@ -29,14 +29,17 @@ Describe 'Training a U-Net' {
         $run.OutputDirectory | Should -BeLike "*$($run.RunId)"
     }
 
-    It 'writes history files and plots with Export-TrainingHistory' {
+    It 'writes history files, plots and a page named by the run with Export-TrainingHistory' {
         $out = [System.IO.Path]::Combine($TestDrive, 'history')
-        $files = $run | Export-TrainingHistory -Path $out -PassThru
-        $files | Should -HaveCount 10
-        $csv = [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($out, 'history.csv'))
+        $files = $run | Export-TrainingHistory -Path $out -Format Csv, Html -PassThru
+        $files | Should -HaveCount 2
+        $csv = [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($out, "$($run.RunId).history.csv"))
         $csv | Should -HaveCount 4
         $csv[0] | Should -BeLike 'epoch,loss,val_loss,*'
-        [System.IO.Path]::Combine($out, 'loss.png') | Should -Exist
+        [System.IO.File]::ReadAllText([System.IO.Path]::Combine($out, "$($run.RunId).html")) | Should -BeLike '*data:image/png;base64,*'
+        $run | Export-TrainingHistory -Path $out -Format Png -LogScale
+        [System.IO.Path]::Combine($out, "$($run.RunId).loss.png") | Should -Exist
+        [System.IO.Path]::Combine($out, "$($run.RunId).summary.png") | Should -Exist
     }
 
     It 'names the file, line and key of an unknown configuration key' {

@@ -73,6 +73,13 @@ public sealed class UNet : Module<Tensor, Tensor>
     public long TotalParameters => parameters().Sum(p => p.numel()) +
         named_buffers().Where(b => b.buffer.dtype != ScalarType.Int64).Sum(b => b.buffer.numel());
 
+    /// <summary>The leaf modules with their parameter counts, in registration order: the model summary.</summary>
+    public IReadOnlyList<UNetLayer> LayerTable() =>
+        named_modules()
+            .Where(m => !m.module.children().Any())
+            .Select(m => new UNetLayer(m.name, m.module.GetType().Name, m.module.parameters().Sum(p => p.numel())))
+            .ToList();
+
     /// <summary>Checks that an input of this shape (without N and C) fits the network.</summary>
     public void CheckInputShape(IReadOnlyList<int> frameShape)
     {

@@ -72,11 +72,7 @@ public sealed class UNetModel
     {
         TorchRuntime.EnsureLoaded();
         using var network = new UNet(config.Model, sizeRatio);
-        var layers = network.named_modules()
-            .Where(m => !m.module.children().Any())
-            .Select(m => new UNetLayer(m.name, m.module.GetType().Name, m.module.parameters().Sum(p => p.numel())))
-            .ToList();
-        return new UNetModel(config, sizeRatio, layers, network.TrainableParameters, network.TotalParameters, checkpoint, state);
+        return new UNetModel(config, sizeRatio, network.LayerTable(), network.TrainableParameters, network.TotalParameters, checkpoint, state);
     }
 
     public override string ToString() =>

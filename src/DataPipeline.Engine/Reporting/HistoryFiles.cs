@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using DataPipeline.Engine.IO;
 using DataPipeline.Engine.Training;
 
 namespace DataPipeline.Engine.Reporting;
 
 /// <summary>
-/// history.csv and history.json: every metric of every epoch, written atomically. Numbers use the
+/// The history as CSV and JSON: every metric of every epoch. Numbers use the
 /// invariant culture; a metric that does not exist for a run (validation without a split) is an
 /// empty CSV cell and a JSON null.
 /// </summary>
@@ -71,15 +70,5 @@ public static class HistoryFiles
     {
         if (double.IsFinite(value)) json.WriteNumber(name, value);
         else json.WriteNull(name);
-    }
-
-    /// <summary>Writes history.csv and history.json into <paramref name="directory"/>; returns their paths.</summary>
-    public static IReadOnlyList<string> Write(TrainingRun run, string directory)
-    {
-        string csv = Path.Combine(directory, "history.csv");
-        string json = Path.Combine(directory, "history.json");
-        AtomicFile.WriteAllText(csv, ToCsv(run.History));
-        AtomicFile.WriteAllText(json, ToJson(run));
-        return [csv, json];
     }
 }

@@ -34,6 +34,12 @@ public sealed class Trainer
 
     public Trainer(PipelineConfig config) => _config = config;
 
+    /// <summary>
+    /// A second file that gets every line of run.log, appended (Invoke-UNetTraining -LogPath): a
+    /// scheduled job keeps one log across nights, while each run folder still has its own.
+    /// </summary>
+    public string? LogCopyPath { get; init; }
+
     /// <summary>The size ratio of the model: the [model] key, or the data's when that is 0.</summary>
     public static int ResolveSizeRatio(ModelSettings model, BatchGenerator generator) =>
         ResolveSizeRatio(model, generator.FrameShape, generator.LabelShape);
@@ -103,6 +109,7 @@ public sealed class Trainer
             Threads = get_num_threads(),
             TrainableParameters = model.TrainableParameters,
             TotalParameters = model.TotalParameters,
+            Layers = model.LayerTable(),
             InputShape = [.. generator.FrameShape],
             OutputShape = [.. generator.LabelShape],
             TrainingFrames = generator.TrainingCount,
@@ -120,7 +127,7 @@ public sealed class Trainer
             if (File.Exists(best)) run.BestCheckpoint = best;
         }
 
-        using var log = new RunLog(runDirectory);
+        var log = new RunLog(runDirectory, LogCopyPath);
         run.LogPath = log.Path;
         log.Start(run, _config, resumed: start.Resume is not null);
         var scaler = settings.Precision == TrainingPrecision.Fp16 ? new LossScaler() : null;

@@ -1,4 +1,5 @@
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Models;
 
 namespace DataPipeline.Engine.Training;
 
@@ -52,6 +53,9 @@ public sealed class TrainingRun
     public int Threads { get; internal set; }
     public long TrainableParameters { get; internal set; }
     public long TotalParameters { get; internal set; }
+
+    /// <summary>The U-Net's layer table (leaf modules and their parameter counts), for reports.</summary>
+    public IReadOnlyList<UNetLayer> Layers { get; internal set; } = [];
     public int[] InputShape { get; internal set; } = [];
     public int[] OutputShape { get; internal set; } = [];
     public int TrainingFrames { get; internal set; }

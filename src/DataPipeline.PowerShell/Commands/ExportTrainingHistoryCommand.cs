@@ -5,7 +5,8 @@ using DataPipeline.Engine.Training;
 namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
-/// Writes a run's history as history.csv and history.json, and one PNG per metric, into a folder.
+/// Writes a run's history (CSV, JSON, one PNG per metric and a summary, a self-contained HTML
+/// page) into a folder, every file named by the run so that runs never overwrite each other.
 /// </summary>
 [Cmdlet(VerbsData.Export, "TrainingHistory", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
@@ -18,6 +19,15 @@ public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     public string Path { get; set; } = "";
 
+    /// <summary>Which files to write; all of them by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public HistoryFormat[] Format { get; set; } = [.. HistoryExport.DefaultFormats];
+
+    /// <summary>Plot the losses (loss, mse) on a logarithmic axis.</summary>
+    [Parameter]
+    public SwitchParameter LogScale { get; set; }
+
     /// <summary>Emit the FileInfo of every written file.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -25,14 +35,13 @@ public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
     protected override void ProcessRecord()
     {
         string directory = ResolvePath(Path);
-        if (!ShouldProcess(directory, $"Write the history and plots of run {InputObject.RunId}")) return;
+        if (!ShouldProcess(directory, $"Write the {string.Join(", ", Format.Distinct())} history of run {InputObject.RunId}")) return;
         if (InputObject.History.Count == 0)
             WriteWarning($"Run {InputObject.RunId} has no completed epoch; the files will hold no rows.");
         IEnumerable<string> written;
         try
         {
-            Directory.CreateDirectory(directory);
-            written = HistoryFiles.Write(InputObject, directory).Concat(HistoryPlots.Write(InputObject, directory)).ToList();
+            written = HistoryExport.Write(InputObject, directory, Format, LogScale);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

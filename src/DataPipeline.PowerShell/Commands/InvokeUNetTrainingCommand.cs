@@ -77,6 +77,14 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     [Parameter]
     public TrainingPrecision Precision { get; set; }
 
+    /// <summary>
+    /// A file that also gets every line of the run's run.log, appended: one log for a scheduled
+    /// job across its nights. The folder is created when missing.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == FrameSet) _frames.AddRange(Frame);
@@ -116,7 +124,9 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         }
         EnsureTorch();
 
-        var trainer = new Trainer(config);
+        string? logPath = LogPath is null ? null : ResolvePath(LogPath);
+        if (logPath is not null) CheckLogWritable(logPath);
+        var trainer = new Trainer(config) { LogCopyPath = logPath };
         var start = new TrainingStart(resume, InitialWeights is not null ? ResolvePath(InitialWeights) : Model?.CheckpointPath);
         _session = new TrainingSession(this);
         var session = _session;
@@ -154,6 +164,22 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     }
 
     protected override void StopProcessing() => _session?.Stop();
+
+    // Found out before training, not when the first line of an hour-long run is written.
+    private void CheckLogWritable(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            using (new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new IOException($"Cannot append to the log {path}: {e.Message} Choose a -LogPath in a folder you can write to.", e),
+                "LogNotWritable", ErrorCategory.WriteError, path));
+        }
+    }
 
     private PipelineConfig LoadCheckpointConfig(string path)
     {

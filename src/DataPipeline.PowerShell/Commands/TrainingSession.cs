@@ -11,7 +11,7 @@ namespace DataPipeline.PowerShell.Commands;
 /// after the current step (so the runs are still emitted) and StopProcessing into the same.
 /// Shared by Invoke-UNetTraining and Invoke-TrainingSweep.
 /// </summary>
-internal sealed class TrainingSession(Cmdlet cmdlet)
+internal sealed class TrainingSession(PSCmdlet cmdlet)
 {
     private readonly CancellationTokenSource _stop = new();
 
@@ -66,6 +66,7 @@ internal sealed class TrainingSession(Cmdlet cmdlet)
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         Task.WhenAll(workers).ContinueWith(_ => events.CompleteAdding(), TaskScheduler.Default);
 
+        bool showProgress = ProgressWanted();
         var views = new Dictionary<int, ProgressView>();
         var outcomes = new Outcome<T>?[jobs.Count];
         int emitted = 0;
@@ -76,7 +77,7 @@ internal sealed class TrainingSession(Cmdlet cmdlet)
                 if (events.TryTake(out var item, 100))
                 {
                     if (!views.TryGetValue(item.Job, out var view))
-                        views[item.Job] = view = new ProgressView(cmdlet, jobs[item.Job].Epochs, jobs[item.Job].Activity, item.Job);
+                        views[item.Job] = view = new ProgressView(cmdlet, jobs[item.Job].Epochs, jobs[item.Job].Activity, item.Job, showProgress);
                     if (item.Report is { } report) view.Show(report);
                     if (item.Done is { } done)
                     {
@@ -95,8 +96,17 @@ internal sealed class TrainingSession(Cmdlet cmdlet)
         }
     }
 
-    /// <summary>Two progress bars: epochs, and batches within the epoch.</summary>
-    private sealed class ProgressView(Cmdlet cmdlet, int epochs, string activity, int job)
+    /// <summary>
+    /// False when $ProgressPreference silences progress, as dpsh sets it for -NonInteractive and
+    /// redirected output and a scheduled pwsh script should: a night of batch-by-batch records is
+    /// noise in a log and costs a trip to the pipeline thread per batch.
+    /// </summary>
+    private bool ProgressWanted() =>
+        !LanguagePrimitives.TryConvertTo<ActionPreference>(cmdlet.GetVariableValue("ProgressPreference"), out var preference)
+        || preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+
+    /// <summary>Two progress bars, epochs and batches within the epoch, when <paramref name="show"/>; warnings and verbose epoch lines always.</summary>
+    private sealed class ProgressView(Cmdlet cmdlet, int epochs, string activity, int job, bool show)
     {
         private readonly ProgressRecord _epoch = new(1 + 2 * job, activity, "starting");
         private readonly ProgressRecord _batch = new(2 + 2 * job, "Batches", "starting") { ParentActivityId = 1 + 2 * job };
@@ -112,12 +122,14 @@ internal sealed class TrainingSession(Cmdlet cmdlet)
             {
                 cmdlet.WriteVerbose(string.Create(CultureInfo.InvariantCulture,
                     $"epoch {done.Epoch}/{epochs}: loss {done.Loss:G5}, val_loss {done.ValLoss:G5}, dice {done.Dice:G4}, {done.Seconds:F1} s (data wait {done.DataWaitSeconds:F2} s)"));
+                if (!show) return;
                 _epoch.PercentComplete = 100 * p.Epoch / epochs;
                 _epoch.StatusDescription = string.Create(CultureInfo.InvariantCulture,
                     $"epoch {p.Epoch} of {epochs} done, loss {done.Loss:G4}, val_loss {done.ValLoss:G4}");
                 cmdlet.WriteProgress(_epoch);
                 return;
             }
+            if (!show) return;
             _epoch.PercentComplete = 100 * (p.Epoch - 1) / epochs;
             _epoch.StatusDescription = $"epoch {p.Epoch} of {epochs}";
             cmdlet.WriteProgress(_epoch);
@@ -129,6 +141,7 @@ internal sealed class TrainingSession(Cmdlet cmdlet)
 
         public void Complete()
         {
+            if (!show) return;
             _batch.RecordType = ProgressRecordType.Completed;
             cmdlet.WriteProgress(_batch);
             _epoch.RecordType = ProgressRecordType.Completed;

@@ -198,17 +198,38 @@ public sealed class DpshTests
     {
         var result = DpshProcess.Run("-Bogus");
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("-Bogus", result.Stderr);
+        Assert.Equal(string.Empty, result.Stdout);
     }
 
     [Fact]
-    public void HelpPrintsUsage()
+    public void MissingOptionValueIsAUsageErrorNotAScriptFailure()
     {
-        var result = DpshProcess.Run("-?");
+        Assert.Equal(2, DpshProcess.Run("-Command").ExitCode);
+        Assert.Equal(2, DpshProcess.Run("-OutputFormat", "Yaml", "-c", "1").ExitCode);
+        Assert.Equal(1, DpshProcess.Run("-c", "throw 'x'").ExitCode);
+    }
+
+    [Fact]
+    public void HelpPrintsUsageWithEveryExitCode()
+    {
+        var result = DpshProcess.Run("--help");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Usage: dpsh", result.Stdout);
+        var codes = typeof(DataPipeline.Host.ExitCodes).GetFields().Select(f => (int)f.GetRawConstantValue()!).ToList();
+        Assert.Equal([0, 1, 2, 3, 64, 130], codes);
+        foreach (var code in codes)
+            Assert.Matches($"(?m)^ +{code} +[-a-zA-Z]", result.Stdout);
+    }
+
+    [Fact]
+    public void NonInteractiveAndRedirectedSessionsStartWithProgressSilenced()
+    {
+        // Both modes silence progress here, as the test's pipes are redirected output.
+        Assert.Equal("SilentlyContinue", DpshProcess.Run("-NonInteractive", "-c", "$ProgressPreference").Stdout.Trim());
+        Assert.Equal("SilentlyContinue", DpshProcess.Run("-c", "$ProgressPreference").Stdout.Trim());
     }
 
     [Fact]

@@ -22,7 +22,8 @@ internal sealed class ModuleSession : IDisposable
             _runspace.SessionStateProxy.Path.SetLocation(workingDirectory);
     }
 
-    public sealed record Result(Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, Exception? Terminating)
+    public sealed record Result(Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, Exception? Terminating,
+        IReadOnlyList<ProgressRecord> Progress)
     {
         /// <summary>
         /// The error a user would see: a cmdlet's terminating error ends only its statement in a
@@ -41,11 +42,11 @@ internal sealed class ModuleSession : IDisposable
         try
         {
             var output = shell.Invoke();
-            return new Result(output, shell.Streams.Error.ToList(), null);
+            return new Result(output, shell.Streams.Error.ToList(), null, shell.Streams.Progress.ToList());
         }
         catch (RuntimeException e)
         {
-            return new Result([], shell.Streams.Error.ToList(), e);
+            return new Result([], shell.Streams.Error.ToList(), e, shell.Streams.Progress.ToList());
         }
     }
 

@@ -36,19 +36,27 @@ public sealed class TrainingPipelineTests : IDisposable
                 Export-TrainingHistory -Path out -PassThru
             """);
         var files = output.Select(o => (FileInfo)o.BaseObject).Select(f => f.Name).ToList();
-        Assert.Equal(["history.csv", "history.json", "loss.png", "mse.png", "dice.png", "precision.png", "recall.png", "val_f1.png", "val_rmse_px.png", "learning_rate.png"], files);
+        string runId = Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "runs"))));
+        Assert.All(files, f => Assert.StartsWith(runId + ".", f));
+        var kinds = files.Select(f => f[(runId.Length + 1)..]).ToList();
+        Assert.Equal(["history.csv", "history.json"], kinds[..2]);
+        Assert.Equal("html", kinds[^1]);
+        Assert.Subset(kinds.ToHashSet(), new HashSet<string> { "loss.png", "mse.png", "dice.png", "precision.png", "recall.png", "val_f1.png", "learning_rate.png", "summary.png" });
 
-        var csv = File.ReadAllLines(Path.Combine(_dir, "out", "history.csv"));
+        var csv = File.ReadAllLines(Path.Combine(_dir, "out", runId + ".history.csv"));
         Assert.Equal(4, csv.Length); // header + 3 epochs
         double Loss(int row) => double.Parse(csv[row].Split(',')[1], CultureInfo.InvariantCulture);
         Assert.True(Loss(3) < Loss(1), $"training loss did not fall: {Loss(1)} -> {Loss(3)}");
 
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out", "history.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out", runId + ".history.json")));
         Assert.Equal(3, json.RootElement.GetProperty("history").GetArrayLength());
         Assert.Equal("Completed", json.RootElement.GetProperty("status").GetString());
         // Simulated frames carry their scatterers, so localisation is scored on the validation split.
         Assert.InRange(json.RootElement.GetProperty("history")[2].GetProperty("val_f1").GetDouble(), 0, 1);
-        Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "runs"))); // one run folder with its checkpoints
+        // The page lists the trained model's real layers.
+        string html = File.ReadAllText(Path.Combine(_dir, "out", runId + ".html"));
+        Assert.Contains("Conv2d", html);
+        Assert.Contains("learning_rate = 0.01", html);
     }
 
     [Fact]

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using DataPipeline.Engine.Training;
+using DataPipeline.Tests.Host;
+using Xunit;
+
+namespace DataPipeline.Tests.Pipeline;
+
+/// <summary>Training as cron and systemd run it: -LogPath, no progress noise, reports by run, printed views.</summary>
+public sealed class ScheduledTrainingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dp-scheduled-").FullName;
+    private readonly ModuleSession _session;
+    private const string Train = "New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 2 -OutputDirectory runs";
+
+    public ScheduledTrainingTests()
+    {
+        _session = new ModuleSession(_dir);
+        File.Copy(SharedPaths.SmallConfig, Path.Combine(_dir, "small.toml"));
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void LogPathGetsEveryRunLogLineAndAppendsAcrossRuns()
+    {
+        var first = (TrainingRun)_session.Ok(Train + " -LogPath logs/nightly.log").Single().BaseObject;
+        var second = (TrainingRun)_session.Ok(Train + " -LogPath logs/nightly.log").Single().BaseObject;
+
+        var shared = File.ReadAllLines(Path.Combine(_dir, "logs", "nightly.log"));
+        var firstLog = File.ReadAllLines(first.LogPath!);
+        var secondLog = File.ReadAllLines(second.LogPath!);
+        // The shared log is both runs' run.log, one after the other, nothing lost or overwritten.
+        Assert.Equal(firstLog.Concat(secondLog), shared);
+        Assert.EndsWith($"run {first.RunId}", firstLog[0]);
+        Assert.Equal(2, firstLog.Count(l => Regex.IsMatch(l, @" epoch [12]/2 lr ")));
+        Assert.EndsWith("Completed", secondLog[^1]);
+    }
+
+    [Fact]
+    public void LogPathThatCannotBeWrittenStopsBeforeTraining()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "taken"));
+        var error = _session.Run(Train + " -LogPath taken").Error;
+
+        Assert.Equal(ErrorCategory.WriteError, error.CategoryInfo.Category);
+        Assert.StartsWith("LogNotWritable", error.FullyQualifiedErrorId);
+        Assert.Equal(Path.Combine(_dir, "taken"), error.TargetObject);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")));
+    }
+
+    [Fact]
+    public void SilencedProgressPreferenceMeansNoProgressRecords()
+    {
+        var interactive = _session.Run(Train);
+        var scheduled = _session.Run("$ProgressPreference = 'SilentlyContinue'\n" + Train);
+
+        Assert.Null(interactive.Terminating);
+        Assert.Contains(interactive.Progress, p => p.Activity == "Training U-Net");
+        Assert.Null(scheduled.Terminating);
+        Assert.Single(scheduled.Output);
+        Assert.Empty(scheduled.Progress);
+    }
+
+    [Fact]
+    public void FormatSelectsTheFilesAndRunsShareAFolder()
+    {
+        var files = _session.Ok($"""
+            $a = {Train}
+            $b = {Train}
+            $a | Export-TrainingHistory -Path reports -Format Csv, Html -LogScale -PassThru
+            $b | Export-TrainingHistory -Path reports -Format Csv, Html -PassThru
+            """).Select(o => ((FileInfo)o.BaseObject).Name).ToList();
+
+        var runs = Directory.GetDirectories(Path.Combine(_dir, "runs")).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.Equal(runs.SelectMany(r => new[] { r + ".history.csv", r + ".html" }).Order(), files.Order());
+        Assert.Equal(files.Order(), Directory.GetFiles(Path.Combine(_dir, "reports")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void PrintedRunIsASummaryAndItsHistoryAnEpochTable()
+    {
+        // Out-String is not in the engine package; dpsh prints through PowerShell's own formatting.
+        // Nor is Set-Location, so the paths are absolute.
+        string config = Path.Combine(_dir, "small.toml"), runs = Path.Combine(_dir, "runs");
+        // Statements typed one per line at the prompt, each printed on its own as a user sees it.
+        var result = DpshProcess.Run(["-NonInteractive"], stdin:
+            $"$run = New-SyntheticFrame -Count 16 -Config '{config}' | Invoke-UNetTraining -Config '{config}' -Epochs 2 -OutputDirectory '{runs}'\n" +
+            "$run\n$run.History\n'#' + $run.RunId\n");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        string runId = lines[^1].TrimStart('#');
+        string Field(string label) => Assert.Single(lines, l => l.StartsWith(label + " ")).Split(':', 2)[1].Trim();
+        Assert.Equal(runId, Field("RunId"));
+        Assert.Equal("Completed", Field("Status"));
+        Assert.Equal("2 of 2", Field("Epochs"));
+        Assert.Matches(@"^epoch [12], val_loss [0-9.]+", Field("Best"));
+        Assert.Matches(@"^[0-9]{2}:[0-9]{2}:[0-9]{2} on cpu, 1 thread\(s\)$", Field("Duration"));
+        Assert.Equal(Path.Combine(_dir, "runs", runId, "best.ckpt"), Field("Checkpoint"));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Message ")); // empty for a completed run
+
+        int header = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^Epoch\s+Loss\s+ValLoss\s+Dice\s+ValDice\s+LR\s+Seconds\s+DataWait%$"));
+        Assert.True(header > 0, result.Stdout);
+        var rows = lines[(header + 2)..^1];
+        Assert.Equal(2, rows.Length);
+        for (int epoch = 1; epoch <= 2; epoch++)
+        {
+            var cells = Regex.Split(rows[epoch - 1], @"\s+");
+            Assert.Equal(8, cells.Length);
+            Assert.Equal(epoch.ToString(), cells[0]);
+            Assert.Equal("0.01", cells[5]); // small.toml's learning rate, no schedule
+            Assert.InRange(double.Parse(cells[7], System.Globalization.CultureInfo.InvariantCulture), 0, 100);
+        }
+    }
+
+    [Fact]
+    public void NightlyScriptLogsAndExitsWithDpshsCode()
+    {
+        string logs = Path.Combine(_dir, "logs");
+        string failing = Path.Combine(_dir, "failing.ps1");
+        File.WriteAllText(failing, "'loading'; throw 'no MAT files tonight'");
+
+        var failed = RunNightly(failing, logs);
+        var succeeded = RunNightly(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.ps1"), logs,
+            "-Config", Path.Combine(_dir, "small.toml"), "-OutputDirectory", Path.Combine(_dir, "nightly"), "-Epochs", "1");
+
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("nightly training failed with exit code 1", failed.Stderr);
+        Assert.True(succeeded.ExitCode == 0, succeeded.Stderr + File.ReadAllText(Directory.GetFiles(logs).Single()));
+        string log = File.ReadAllText(Assert.Single(Directory.GetFiles(logs, "nightly-*.log")));
+        Assert.Contains("no MAT files tonight", log);
+        Assert.Contains("end: exit code 1", log);
+        Assert.Contains("end: exit code 0", log);
+        string html = Assert.Single(Directory.GetFiles(Path.Combine(_dir, "nightly", "reports"), "*.html"));
+        Assert.Contains("Report: " + html, log);
+        Assert.Contains(" epoch 1/1 ", File.ReadAllText(Path.Combine(_dir, "nightly", "training.log")));
+    }
+
+    private static DpshProcess.Result RunNightly(string study, string logDir, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.sh"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["DPSH"] = "dotnet " + Path.Combine(AppContext.BaseDirectory, "dpsh.dll");
+        start.Environment["STUDY_SCRIPT"] = study;
+        start.Environment["LOG_DIR"] = logDir;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("nightly-training.sh did not finish.");
+        }
+        return new DpshProcess.Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -96,7 +96,9 @@ public sealed class HelpTests : IDisposable
                     $list = @($set.Parameters).Where({ -not $common.Contains($_.Name) }).ForEach({
                         $t = $_.ParameterType
                         $t = if ([Nullable]::GetUnderlyingType($t)) { [Nullable]::GetUnderlyingType($t) } else { $t }
-                        $type = if ($t -eq [switch]) { 'switch' } elseif ($t.IsEnum -or $_.Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] })) { 'set' } else { $t.Name }
+                        # An array of an enum (Export-TrainingHistory -Format) lists its values as one too.
+                        $element = if ($t.IsArray) { $t.GetElementType() } else { $t }
+                        $type = if ($t -eq [switch]) { 'switch' } elseif ($element.IsEnum -or $_.Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] })) { 'set' } else { $t.Name }
                         [pscustomobject]@{ Name = $_.Name; Required = $_.IsMandatory; Position = if ($_.Position -lt 0) { 'named' } else { "$($_.Position)" }; Type = $type }
                     })
                     $expected = Signature $list

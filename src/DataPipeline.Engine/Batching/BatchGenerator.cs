@@ -1,3 +1,4 @@
+using System.Buffers;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Runtime;
@@ -10,31 +11,46 @@ namespace DataPipeline.Engine.Batching;
 /// epoch ever covered the data, and without shuffling returned the same batch forever). The
 /// validation split and each epoch's order are fixed by the seed.
 ///
+/// The frames come from an <see cref="IFrameSource"/>: a list in memory, or a frame store streamed
+/// chunk by chunk with bounded memory. Over a store, an epoch shuffles the order of the chunks and
+/// then the frames within each window of <see cref="ShuffleWindow"/> chunks, so a worker never
+/// reads far outside the few chunks it has cached.
+///
 /// Deliberately not IEnumerable: PowerShell unrolls enumerables piped from a variable, and a
 /// generator must travel down the pipeline as one object.
 /// </summary>
-public sealed class BatchGenerator
+public sealed class BatchGenerator : IDisposable
 {
-    private readonly IReadOnlyList<Frame> _frames;
+    private readonly IFrameSource _source;
     private readonly int[] _training;
     private readonly int[] _validation;
+    private readonly int _dataSize, _labelSize;
+    private readonly BatchBufferPool _pool;
 
     public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null)
+        : this(new FrameList(frames), settings, augment)
     {
-        ArgumentNullException.ThrowIfNull(frames);
-        if (frames.Count == 0)
-            throw new ArgumentException("A batch generator needs at least one frame.", nameof(frames));
-        CheckFramesAgree(frames);
+    }
+
+    public BatchGenerator(IFrameSource source, BatchSettings settings, AugmentSettings? augment = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (source.Count == 0)
+            throw new ArgumentException("A batch generator needs at least one frame.", nameof(source));
         if (settings.BatchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(settings), $"BatchSize must be at least 1; got {settings.BatchSize}.");
         if (settings.ValidationFraction is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(settings), $"ValidationFraction must be in [0, 1); got {settings.ValidationFraction}.");
+        if (settings.ShuffleWindow < 1)
+            throw new ArgumentOutOfRangeException(nameof(settings), $"ShuffleWindow must be at least 1 chunk; got {settings.ShuffleWindow}.");
 
-        _frames = frames;
+        _source = source;
         BatchSize = settings.BatchSize;
         Shuffle = settings.Shuffle;
         DropLast = settings.DropLast;
         ValidationFraction = settings.ValidationFraction;
+        ShuffleWindow = settings.ShuffleWindow;
         Seed = settings.Seed;
         Workers = settings.Workers >= 1 ? settings.Workers
             : throw new ArgumentOutOfRangeException(nameof(settings), $"Workers must be at least 1; got {settings.Workers}.");
@@ -43,10 +59,24 @@ public sealed class BatchGenerator
         Augmenter = new Augmenter(augment ?? new AugmentSettings());
         if (Augmenter.Settings.Rot90 && FrameShape[^1] != FrameShape[^2])
             throw new ArgumentException($"rot90 needs square frames; these are {FrameShape[^2]}x{FrameShape[^1]}.", nameof(augment));
-        (_training, _validation) = Split(frames.Count, settings.ValidationFraction, settings.Seed);
+        (_training, _validation) = Split(source.Count, settings.ValidationFraction, settings.Seed);
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
+        _dataSize = Frame.ElementCount(FrameShape);
+        _labelSize = Frame.ElementCount(LabelShape);
+        // Enough buffers for every batch in flight (being built, ready, being trained on) and a spare.
+        _pool = new BatchBufferPool(BatchSize * _dataSize, BatchSize * _labelSize, Prefetch + 2 * Workers + 2);
+    }
+
+    /// <summary>
+    /// Chunk blocks a store source should cache for these settings: the window being visited, the
+    /// next one (workers straddle the boundary) and one per worker, so no chunk is read twice in an epoch.
+    /// </summary>
+    public static int CacheBlocksFor(BatchSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return 2 * Math.Max(settings.ShuffleWindow, 1) + Math.Max(settings.Workers, 1);
     }
 
     public int BatchSize { get; }
@@ -54,6 +84,12 @@ public sealed class BatchGenerator
     public bool DropLast { get; }
     public double ValidationFraction { get; }
     public long Seed { get; }
+
+    /// <summary>Chunks whose frames are shuffled together, when the source is read in chunks.</summary>
+    public int ShuffleWindow { get; }
+
+    /// <summary>Where the frames come from.</summary>
+    public IFrameSource Source => _source;
 
     /// <summary>Background tasks that build batches in <see cref="Stream"/>.</summary>
     public int Workers { get; }
@@ -64,20 +100,21 @@ public sealed class BatchGenerator
     /// <summary>Applied to training batches only: validation scores the frames as they are.</summary>
     public Augmenter Augmenter { get; }
 
-    public int FrameCount => _frames.Count;
+    public int FrameCount => _source.Count;
     public int TrainingCount => _training.Length;
     public int ValidationCount => _validation.Length;
 
     /// <summary>Shape of one frame's data: [H, W] or [T, H, W].</summary>
-    public int[] FrameShape => _frames[0].Shape;
-    public int[] LabelShape => _frames[0].LabelShape!;
+    public int[] FrameShape => _source.FrameShape;
+    public int[] LabelShape => _source.LabelShape;
 
     public int TrainingBatchesPerEpoch => BatchCount(_training.Length, DropLast);
 
     /// <summary>Validation never drops frames: every held-out frame is scored.</summary>
     public int ValidationBatchesPerEpoch => BatchCount(_validation.Length, dropLast: false);
 
-    public IReadOnlyList<Frame> Frames => _frames;
+    /// <summary>The frame at generator position <paramref name="index"/> (as in <see cref="Batch.Indices"/>).</summary>
+    public Frame ReadFrame(int index) => _source.Read(index);
 
     private int BatchCount(int frames, bool dropLast) =>
         dropLast ? frames / BatchSize : (frames + BatchSize - 1) / BatchSize;
@@ -87,8 +124,46 @@ public sealed class BatchGenerator
     {
         if (split == BatchSplit.Validation) return (int[])_validation.Clone();
         var order = (int[])_training.Clone();
-        if (Shuffle)
-            new SeededRandom(Seed, 1 + (long)epoch).Shuffle(order);
+        if (!Shuffle) return order;
+        var random = new SeededRandom(Seed, 1 + (long)epoch);
+        if (!_source.IsChunked)
+        {
+            random.Shuffle(order);
+            return order;
+        }
+        return WindowShuffle(order, random);
+    }
+
+    /// <summary>
+    /// Chunks in a random order, then the frames of each run of <see cref="ShuffleWindow"/> chunks
+    /// shuffled among themselves: what offline sequencers do so that random access never thrashes
+    /// a small chunk cache. Every frame still comes exactly once.
+    /// </summary>
+    private int[] WindowShuffle(int[] training, SeededRandom random)
+    {
+        var chunks = new List<List<int>>();
+        var byChunk = new Dictionary<long, List<int>>();
+        foreach (int index in training)
+        {
+            long chunk = _source.ChunkOf(index);
+            if (!byChunk.TryGetValue(chunk, out var members))
+            {
+                byChunk[chunk] = members = [];
+                chunks.Add(members);
+            }
+            members.Add(index);
+        }
+        var chunkOrder = chunks.ToArray();
+        random.Shuffle(chunkOrder);
+        var order = new int[training.Length];
+        int filled = 0;
+        for (int first = 0; first < chunkOrder.Length; first += ShuffleWindow)
+        {
+            int windowStart = filled;
+            for (int c = first; c < Math.Min(first + ShuffleWindow, chunkOrder.Length); c++)
+                foreach (int index in chunkOrder[c]) order[filled++] = index;
+            random.Shuffle(order.AsSpan(windowStart, filled - windowStart));
+        }
         return order;
     }
 
@@ -128,30 +203,54 @@ public sealed class BatchGenerator
         int start = number * BatchSize;
         int[] indices = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
         int[] frameShape = FrameShape, labelShape = LabelShape;
-        int dataSize = _frames[0].Data.Length, labelSize = _frames[0].Label!.Length;
-        var data = new float[indices.Length * dataSize];
-        var label = new float[indices.Length * labelSize];
+        int dataSize = _dataSize, labelSize = _labelSize;
+        bool full = indices.Length == BatchSize;
+        var data = full ? _pool.RentData() : new float[indices.Length * dataSize];
+        var label = full ? _pool.RentLabel() : new float[indices.Length * labelSize];
         var positions = new IReadOnlyList<ScattererPosition>?[indices.Length];
         bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
         var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
-        for (int i = 0; i < indices.Length; i++)
+        float[]? scratch = augment ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
+        try
         {
-            var frame = _frames[indices[i]];
-            if (random is null)
+            for (int i = 0; i < indices.Length; i++)
             {
-                frame.Data.CopyTo(data, i * dataSize);
-                frame.Label!.CopyTo(label, i * labelSize);
-                positions[i] = frame.Positions;
-                continue;
+                var dataOut = data.AsSpan(i * dataSize, dataSize);
+                var labelOut = label.AsSpan(i * labelSize, labelSize);
+                if (random is null)
+                {
+                    positions[i] = _source.CopyTo(indices[i], dataOut, labelOut);
+                    continue;
+                }
+                var rawData = scratch.AsSpan(0, dataSize);
+                var rawLabel = scratch.AsSpan(dataSize, labelSize);
+                var raw = _source.CopyTo(indices[i], rawData, rawLabel);
+                var draw = Augmenter.Draw(random);
+                Augmenter.ApplyData(rawData, frameShape, dataOut, draw, random);
+                Augmenter.Transform(rawLabel, labelShape, labelOut, draw, labelShape[^1] / frameShape[^1]);
+                positions[i] = raw is null ? null : Augmenter.TransformPositions(raw, frameShape, draw);
             }
-            var draw = Augmenter.Draw(random);
-            Augmenter.ApplyData(frame.Data, frameShape, data.AsSpan(i * dataSize, dataSize), draw, random);
-            Augmenter.Transform(frame.Label!, labelShape, label.AsSpan(i * labelSize, labelSize), draw, frame.SizeRatio);
-            positions[i] = frame.Positions is null ? null : Augmenter.TransformPositions(frame.Positions, frameShape, draw);
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
         }
         return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
-            label, [indices.Length, 1, .. labelShape], positions);
+            label, [indices.Length, 1, .. labelShape], positions, full ? _pool : null);
     }
+
+    /// <summary>
+    /// Hands <paramref name="batch"/>'s arrays back for the next batches to fill, once the caller
+    /// has copied them (into tensors); the batch must not be read afterwards. Batches that are never
+    /// recycled (Get-Batch's) simply stay the caller's.
+    /// </summary>
+    public void Recycle(Batch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.Recycle();
+    }
+
+    public void Dispose() => (_source as IDisposable)?.Dispose();
 
     private static (int[] Training, int[] Validation) Split(int count, double fraction, long seed)
     {
@@ -165,20 +264,5 @@ public sealed class BatchGenerator
         Array.Sort(held);
         Array.Sort(kept);
         return (kept, held);
-    }
-
-    private static void CheckFramesAgree(IReadOnlyList<Frame> frames)
-    {
-        var first = frames[0];
-        for (int i = 0; i < frames.Count; i++)
-        {
-            var f = frames[i];
-            if (f.Label is null)
-                throw new ArgumentException($"Frame {i} ({f}) has no label; training needs labelled frames.");
-            if (!f.Shape.SequenceEqual(first.Shape) || !f.LabelShape!.SequenceEqual(first.LabelShape!))
-                throw new ArgumentException(
-                    $"Frame {i} ({f}) is [{string.Join("x", f.Shape)}] -> [{string.Join("x", f.LabelShape!)}] but frame 0 is " +
-                    $"[{string.Join("x", first.Shape)}] -> [{string.Join("x", first.LabelShape!)}]; all frames of a generator must have one shape.");
-        }
     }
 }

@@ -108,6 +108,9 @@ public sealed class BatchSettings
     [ConfigKey("workers", "Background tasks that build batches; the batches are the same whatever the number.", Min = 1, Max = 64)]
     public int Workers { get; set; } = 1;
 
+    [ConfigKey("shuffle_window", "For a frame store (New-BatchGenerator -Path): chunks whose frames are shuffled together. Each epoch shuffles the order of the store's chunks, then the frames within each run of this many chunks; memory holds about twice this many chunks.", Min = 1, Max = 4096)]
+    public int ShuffleWindow { get; set; } = 16;
+
     [ConfigKey("seed", "Seed of the validation split, the epoch order and the augmentation.")]
     public long Seed { get; set; }
 }

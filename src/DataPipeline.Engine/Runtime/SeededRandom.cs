@@ -84,7 +84,10 @@ public sealed class SeededRandom
     }
 
     /// <summary>Fisher–Yates shuffle in place.</summary>
-    public void Shuffle<T>(T[] items)
+    public void Shuffle<T>(T[] items) => Shuffle(items.AsSpan());
+
+    /// <summary>Fisher–Yates shuffle in place.</summary>
+    public void Shuffle<T>(Span<T> items)
     {
         for (int i = items.Length - 1; i > 0; i--)
         {

@@ -228,6 +228,8 @@ public sealed class Trainer
             step++;
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
+            // The tensors hold copies, so the arrays can go back for the workers to refill.
+            c.Generator.Recycle(batch);
             c.Optimizer.zero_grad();
             var output = c.Model.call(input);
             string? problem = null;
@@ -278,7 +280,7 @@ public sealed class Trainer
         bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
         int every = _config.Training.LocalisationEvery;
         // Localisation needs the true positions, which simulated frames carry and imported ones may not.
-        var localisation = every > 0 && epoch % every == 0 && c.Generator.Frames.All(f => f.Positions is not null)
+        var localisation = every > 0 && epoch % every == 0 && c.Generator.Source.HasPositions
             ? new LocalisationEvaluator(_config.Evaluation)
             : null;
         var preview = PreviewFramesFor(c.Generator, epoch);
@@ -290,6 +292,7 @@ public sealed class Trainer
             c.Cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
+            c.Generator.Recycle(batch);
             var output = c.Model.call(input);
             double lossValue = ComputeLoss(output, target, probabilities, epoch, ++done).item<float>();
             var probability = probabilities ? output : output.sigmoid();
@@ -319,7 +322,7 @@ public sealed class Trainer
         int perFrame = maps.Length / batch.Count;
         for (int i = 0; i < batch.Count; i++)
         {
-            var frame = generator.Frames[batch.Indices[i]].WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray());
+            var frame = generator.ReadFrame(batch.Indices[i]).WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray());
             localisation?.Add(frame);
             if (preview is not null && preview.ContainsKey(batch.Indices[i])) preview[batch.Indices[i]] = frame;
         }

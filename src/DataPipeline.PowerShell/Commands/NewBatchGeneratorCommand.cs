@@ -6,9 +6,10 @@ using DataPipeline.Engine.Frames;
 namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
-/// Collects frames from the pipeline into one BatchGenerator: a seeded validation split and
-/// epochs that visit every training frame exactly once, augmented as the config's [augment]
-/// section and the augmentation parameters say, built by -Workers background tasks.
+/// Collects frames from the pipeline, and/or frame stores streamed from disk (-Path), into one
+/// BatchGenerator: a seeded validation split and epochs that visit every training frame exactly
+/// once, augmented as the config's [augment] section and the augmentation parameters say, built
+/// by -Workers background tasks.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "BatchGenerator")]
 [OutputType(typeof(BatchGenerator))]
@@ -16,8 +17,18 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
 {
     private readonly List<Frame> _frames = [];
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0)]
+    [Parameter(ValueFromPipeline = true, Position = 0)]
     public Frame[] InputObject { get; set; } = [];
+
+    /// <summary>Frame stores (Export-FrameDataset) streamed chunk by chunk instead of held in memory.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Chunks of a store whose frames are shuffled together ([batch] shuffle_window).</summary>
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int ShuffleWindow { get; set; }
 
     [Parameter]
     [ValidateRange(1, 65536)]
@@ -91,6 +102,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(Seed))) _settings.Seed = Seed;
         if (IsBound(nameof(Workers))) _settings.Workers = Workers;
         if (IsBound(nameof(Prefetch))) _settings.Prefetch = Prefetch;
+        if (IsBound(nameof(ShuffleWindow))) _settings.ShuffleWindow = ShuffleWindow;
         if (IsBound(nameof(SnrDb))) _augment.SnrDb = SnrDb;
         if (IsBound(nameof(Flip))) _augment.Flip = Flip.IsPresent;
         if (IsBound(nameof(Rot90))) _augment.Rot90 = Rot90.IsPresent;
@@ -103,13 +115,32 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
 
     protected override void EndProcessing()
     {
+        if (_frames.Count == 0 && Path.Length == 0)
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("No frames: pipe frames in (Import-MatDataset, New-SyntheticFrame, Import-FrameDataset) or name frame stores with -Path."),
+                "NoFrames", ErrorCategory.InvalidArgument, null));
+        var sources = new List<IFrameSource>();
+        string? opening = null;
         try
         {
-            WriteObject(new BatchGenerator(_frames, _settings, _augment));
+            if (_frames.Count > 0) sources.Add(new FrameList(_frames));
+            foreach (string path in Path)
+            {
+                opening = ResolvePath(path);
+                sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
+            }
+            var source = sources.Count == 1 ? sources[0] : new CombinedFrameSource(sources);
+            WriteObject(new BatchGenerator(source, _settings, _augment));
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or FrameStoreException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count));
+            foreach (var opened in sources) (opened as IDisposable)?.Dispose();
+            ThrowTerminatingError(e switch
+            {
+                FileNotFoundException => new ErrorRecord(e, "FrameStoreNotFound", ErrorCategory.ObjectNotFound, opening),
+                FrameStoreException => new ErrorRecord(e, "FrameStoreUnreadable", ErrorCategory.InvalidData, opening),
+                _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : Path),
+            });
         }
     }
 }

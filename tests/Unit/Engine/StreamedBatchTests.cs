@@ -1,0 +1,193 @@
+using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Runtime;
+using Xunit;
+
+namespace DataPipeline.Tests.Engine;
+
+/// <summary>Batch generators over frame stores (streamed), over several sources, and with recycled buffers.</summary>
+public sealed class StreamedBatchTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("streamed-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>
+    /// Frames of 64x64 data and 128x128 labels, whose 64 KiB labels make the store writer choose
+    /// chunks of 16 frames, with values that identify the frame.
+    /// </summary>
+    internal static List<Frame> BigFrames(int count, string source = "made")
+    {
+        var random = new SeededRandom(11);
+        var frames = new List<Frame>(count);
+        for (int n = 0; n < count; n++)
+        {
+            var data = new float[64 * 64];
+            var label = new float[128 * 128];
+            for (int i = 0; i < data.Length; i++) data[i] = (float)random.NextDouble();
+            for (int i = 0; i < label.Length; i++) label[i] = (float)random.NextDouble();
+            data[0] = n;
+            var positions = new List<ScattererPosition> { new(0, 0, n % 64, 3, true) };
+            frames.Add(new Frame(data, [64, 64], label, [128, 128], source, n, positions));
+        }
+        return frames;
+    }
+
+    private string Store(IEnumerable<Frame> frames, string name = "store.h5")
+    {
+        string path = Path.Combine(_dir, name);
+        using var writer = FrameStoreWriter.Create(path);
+        foreach (var frame in frames) writer.Add(frame);
+        writer.Commit();
+        return path;
+    }
+
+    private static BatchSettings Settings(int workers = 1, int window = 2) =>
+        new() { BatchSize = 8, ValidationFraction = 0.2, Seed = 9, Workers = workers, Prefetch = 1, ShuffleWindow = window };
+
+    [Fact]
+    public void StoreEpochsCoverEveryTrainingFrameOnceReadingEachChunkOnce()
+    {
+        var frames = BigFrames(200);
+        string path = Store(frames);
+        var settings = Settings();
+        using var store = StreamedFrameStore.Open(path, BatchGenerator.CacheBlocksFor(settings));
+        Assert.Equal(16, store.ChunkFrames);
+        using var generator = new BatchGenerator(store, settings);
+        // The split depends only on the count and the seed, as for frames in memory.
+        var inMemory = new BatchGenerator(frames, settings);
+        Assert.Equal(inMemory.EpochOrder(BatchSplit.Validation, 0), generator.EpochOrder(BatchSplit.Validation, 0));
+        Assert.Equal(160, generator.TrainingCount);
+
+        var orders = new List<int[]>();
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            long readBefore = store.BlocksRead;
+            var batches = generator.GetBatches(BatchSplit.Training, epoch).ToList();
+            var seen = batches.SelectMany(b => b.Indices).ToArray();
+            Assert.Equal(generator.EpochOrder(BatchSplit.Training, 0).Order(), seen.Order());
+            Assert.Equal(160, seen.Distinct().Count());
+            orders.Add(seen);
+            // Each window of 2 chunks is visited whole before the next, so each of the 13 chunks is
+            // read at most once an epoch (fewer when the last epoch's final window is still cached).
+            long read = store.BlocksRead - readBefore;
+            if (epoch == 0) Assert.Equal(13, read);
+            else Assert.InRange(read, 13 - store.CacheBlocks, 13);
+            foreach (var batch in batches.Take(3))
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    var frame = frames[batch.Indices[i]];
+                    Assert.Equal(frame.Data, batch.Data.AsSpan(i * 4096, 4096).ToArray());
+                    Assert.Equal(frame.Label, batch.Label.AsSpan(i * 16384, 16384).ToArray());
+                    Assert.Equal(frame.Positions, batch.Positions[i]);
+                }
+        }
+        Assert.NotEqual(orders[0], orders[1]);
+        Assert.NotEqual(orders[1], orders[2]);
+        Assert.Equal(orders[0], new BatchGenerator(store, settings).EpochOrder(BatchSplit.Training, 0));
+    }
+
+    [Fact]
+    public void StoreOrderKeepsEachWindowWithinItsChunks()
+    {
+        string path = Store(BigFrames(200));
+        var settings = Settings(window: 3);
+        settings.ValidationFraction = 0;
+        using var store = StreamedFrameStore.Open(path, BatchGenerator.CacheBlocksFor(settings));
+        using var generator = new BatchGenerator(store, settings);
+        var order = generator.EpochOrder(BatchSplit.Training, 4);
+        // 13 chunks (12 of 16 frames, 1 of 8) in windows of 3: each stretch of the order that a
+        // window fills touches exactly its 3 chunks, and its frames are not in store order.
+        int start = 0;
+        var chunksSeen = new HashSet<int>();
+        while (start < order.Length)
+        {
+            var firstChunks = new HashSet<int>();
+            int end = start;
+            while (end < order.Length && (firstChunks.Count < 3 || firstChunks.Contains(order[end] / 16)))
+            {
+                firstChunks.Add(order[end] / 16);
+                end++;
+            }
+            int expected = firstChunks.Sum(c => c == 12 ? 8 : 16);
+            Assert.Equal(expected, end - start);
+            Assert.Empty(chunksSeen.Intersect(firstChunks));
+            chunksSeen.UnionWith(firstChunks);
+            start = end;
+        }
+        Assert.Equal(13, chunksSeen.Count);
+        Assert.NotEqual(order.Order(), order);
+    }
+
+    [Fact]
+    public void StoreBatchesAreTheSameForOneTwoAndFourWorkers()
+    {
+        string path = Store(BigFrames(120));
+        var augment = new AugmentSettings { Flip = true, ShiftPx = 2, SnrDb = 10 };
+        List<Batch> Run(int workers)
+        {
+            var settings = Settings(workers);
+            using var store = StreamedFrameStore.Open(path, BatchGenerator.CacheBlocksFor(settings));
+            using var generator = new BatchGenerator(store, settings, augment);
+            return generator.Stream(new BatchPrefetcher(), BatchSplit.Training, 1).ToList();
+        }
+        var one = Run(1);
+        Assert.Equal(12, one.Count);
+        foreach (int workers in new[] { 2, 4 })
+        {
+            var other = Run(workers);
+            Assert.Equal(one.Count, other.Count);
+            for (int b = 0; b < one.Count; b++)
+            {
+                Assert.Equal(one[b].Indices, other[b].Indices);
+                Assert.Equal(one[b].Data, other[b].Data);
+                Assert.Equal(one[b].Label, other[b].Label);
+            }
+        }
+    }
+
+    [Fact]
+    public void RecycledBatchesLendTheirArraysToLaterBatchesAndRefuseReads()
+    {
+        var frames = BigFrames(40);
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 8, ValidationFraction = 0, Shuffle = false });
+        var batches = generator.GetBatches().GetEnumerator();
+        Assert.True(batches.MoveNext());
+        var first = batches.Current;
+        var array = first.Data;
+        generator.Recycle(first);
+        Assert.Throws<ObjectDisposedException>(() => first.Data);
+        Assert.Throws<ObjectDisposedException>(() => generator.Recycle(first));
+        Assert.True(batches.MoveNext());
+        var second = batches.Current;
+        Assert.Same(array, second.Data);
+        Assert.Equal(frames[8].Data, second.Data.AsSpan(0, 4096).ToArray());
+        // A batch that is kept (as Get-Batch's are) is never overwritten by later ones.
+        Assert.True(batches.MoveNext());
+        var third = batches.Current;
+        Assert.True(batches.MoveNext());
+        Assert.NotSame(third.Data, batches.Current.Data);
+        Assert.Equal(frames[16].Data, third.Data.AsSpan(0, 4096).ToArray());
+    }
+
+    [Fact]
+    public void SeveralSourcesSampleAsOneDatasetWithTheirLabels()
+    {
+        var memory = BigFrames(30, "memory");
+        string path = Store(BigFrames(50, "stored"));
+        var settings = Settings();
+        settings.ValidationFraction = 0;
+        using var store = StreamedFrameStore.Open(path, BatchGenerator.CacheBlocksFor(settings), "store-a");
+        using var generator = new BatchGenerator(new CombinedFrameSource([new FrameList(memory, "pipeline"), store]), settings);
+        Assert.Equal(80, generator.FrameCount);
+        var seen = generator.GetBatches(BatchSplit.Training, 0).SelectMany(b => b.Indices).ToArray();
+        Assert.Equal(Enumerable.Range(0, 80), seen.Order());
+        Assert.Equal("pipeline", generator.Source.SourceLabel(29));
+        Assert.Equal("store-a", generator.Source.SourceLabel(30));
+        Assert.Equal(29f, generator.ReadFrame(29).Data[0]);
+        Assert.Equal(0f, generator.ReadFrame(30).Data[0]);
+        Assert.Equal("stored", generator.ReadFrame(79).Source);
+        Assert.Throws<ArgumentException>(() => new CombinedFrameSource([new FrameList(memory), new FrameList(BatchGeneratorTests.Frames(3))]));
+    }
+}

@@ -123,8 +123,7 @@ public sealed class Augmenter
         foreach (float v in data) power += (double)v * v;
         double sigma = Math.Sqrt(power / data.Length) * Math.Pow(10, -snrDb / 20);
         if (sigma == 0) return;
-        for (int i = 0; i < data.Length; i++)
-            data[i] += (float)(sigma * random.NextGaussian());
+        random.AddGaussian(data, sigma);
     }
 
     /// <summary>The draw's motion on an array [H, W] or [T, H, W] whose pixels are 1/<paramref name="ratio"/> data pixels.</summary>

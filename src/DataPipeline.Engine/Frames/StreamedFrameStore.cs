@@ -5,19 +5,26 @@ namespace DataPipeline.Engine.Frames;
 /// time and at most <see cref="CacheBlocks"/> blocks are held, least recently used first out, so
 /// memory is bounded by the cache however large the store is. A sampler that visits a window of
 /// whole chunks at a time (BatchGenerator's chunk-window shuffle) reads each chunk about once per
-/// epoch. Safe for several workers: the HDF5 file has one handle, read under a lock.
+/// epoch. Safe for several workers: each block is read once, by whichever worker needs it first,
+/// through a handle of its own (PureHDF's handles are not thread-safe, and decompressing blocks on
+/// several cores at once is what keeps a store as fast as frames in memory).
 /// </summary>
 public sealed class StreamedFrameStore : IFrameSource, IDisposable
 {
     private readonly FrameStoreReader _reader;
     private readonly object _gate = new();
-    private readonly Dictionary<int, LinkedListNode<FrameStoreBlock>> _cached = [];
-    private readonly LinkedList<FrameStoreBlock> _recent = new();
+    private readonly Dictionary<int, LinkedListNode<(int Start, Lazy<FrameStoreBlock> Block)>> _cached = [];
+    private readonly LinkedList<(int Start, Lazy<FrameStoreBlock> Block)> _recent = new();
+    private readonly Stack<FrameStoreReader> _idle = new();
+    private readonly List<FrameStoreReader> _handles = [];
     private readonly string _label;
+    private long _blocksRead;
 
     private StreamedFrameStore(FrameStoreReader reader, int cacheBlocks, string label)
     {
         _reader = reader;
+        _handles.Add(reader);
+        _idle.Push(reader);
         CacheBlocks = cacheBlocks;
         _label = label;
         var m = reader.Manifest;
@@ -52,7 +59,7 @@ public sealed class StreamedFrameStore : IFrameSource, IDisposable
     public int ChunkFrames => _reader.Manifest.ChunkFrames;
 
     /// <summary>Chunk blocks read from the file so far; with a large enough cache, one per chunk per epoch.</summary>
-    public long BlocksRead { get; private set; }
+    public long BlocksRead => Interlocked.Read(ref _blocksRead);
 
     public int Count => _reader.Count;
     public int[] FrameShape => _reader.Manifest.FrameShape;
@@ -77,24 +84,66 @@ public sealed class StreamedFrameStore : IFrameSource, IDisposable
         if (position < 0 || position >= Count)
             throw new ArgumentOutOfRangeException(nameof(position), position, $"The store holds frames 0 to {Count - 1}.");
         int start = position / ChunkFrames * ChunkFrames;
+        Lazy<FrameStoreBlock> entry;
         lock (_gate)
         {
             if (_cached.TryGetValue(start, out var node))
             {
                 _recent.Remove(node);
                 _recent.AddFirst(node);
-                return node.Value;
+                entry = node.Value.Block;
             }
-            if (_cached.Count >= CacheBlocks)
+            else
             {
-                var oldest = _recent.Last!;
-                _recent.RemoveLast();
-                _cached.Remove(oldest.Value.Start);
+                if (_cached.Count >= CacheBlocks)
+                {
+                    var oldest = _recent.Last!;
+                    _recent.RemoveLast();
+                    _cached.Remove(oldest.Value.Start);
+                }
+                entry = new Lazy<FrameStoreBlock>(() => Load(start), LazyThreadSafetyMode.ExecutionAndPublication);
+                _cached[start] = _recent.AddFirst((start, entry));
             }
-            var block = _reader.ReadBlock(start);
-            BlocksRead++;
-            _cached[start] = _recent.AddFirst(block);
+        }
+        try
+        {
+            return entry.Value;
+        }
+        catch
+        {
+            // A failed read is not cached: the next request tries again (and reports again).
+            lock (_gate)
+            {
+                if (_cached.TryGetValue(start, out var node) && node.Value.Block == entry)
+                {
+                    _cached.Remove(start);
+                    _recent.Remove(node);
+                }
+            }
+            throw;
+        }
+    }
+
+    private FrameStoreBlock Load(int start)
+    {
+        FrameStoreReader? reader;
+        lock (_gate)
+        {
+            if (!_idle.TryPop(out reader))
+            {
+                reader = FrameStoreReader.Open(Path);
+                _handles.Add(reader);
+            }
+        }
+        try
+        {
+            var block = reader.ReadBlock(start);
+            Interlocked.Increment(ref _blocksRead);
             return block;
+        }
+        finally
+        {
+            lock (_gate) _idle.Push(reader);
         }
     }
 
@@ -104,7 +153,9 @@ public sealed class StreamedFrameStore : IFrameSource, IDisposable
         {
             _cached.Clear();
             _recent.Clear();
-            _reader.Dispose();
+            foreach (var handle in _handles) handle.Dispose();
+            _handles.Clear();
+            _idle.Clear();
         }
     }
 }

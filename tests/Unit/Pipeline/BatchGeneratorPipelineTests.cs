@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Simulation;
+using Xunit;
+
+namespace DataPipeline.Tests.Pipeline;
+
+/// <summary>New-BatchGenerator over stores and several sources, through the real PowerShell engine.</summary>
+public sealed class BatchGeneratorPipelineTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dp-batch-").FullName;
+    private readonly ModuleSession _session;
+
+    public BatchGeneratorPipelineTests() => _session = new ModuleSession(_dir);
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void PipedFramesAndAStoreAreBatchedAsOneDataset()
+    {
+        _session.Ok("New-SyntheticFrame -Count 30 -Size 16 -SizeRatio 2 -Seed 4 | Export-FrameDataset -Path stored.h5");
+        var output = _session.Ok(
+            "$g = New-SyntheticFrame -Count 10 -Size 16 -SizeRatio 2 -Seed 9 | New-BatchGenerator -Path stored.h5 -BatchSize 8 -ValidationFraction 0 -Seed 3; " +
+            "$g; Get-Batch -Generator $g -Epoch 1");
+        var generator = (BatchGenerator)output[0].BaseObject;
+        Assert.Equal(40, generator.FrameCount);
+        var batches = output.Skip(1).Select(o => (Batch)o.BaseObject).ToList();
+        Assert.Equal(5, batches.Count);
+        var indices = batches.SelectMany(b => b.Indices).ToArray();
+        Assert.Equal(Enumerable.Range(0, 40), indices.Order());
+        Assert.NotEqual(indices.Order(), indices);
+        // Position 10 is the store's first frame: simulated frame 0 of seed 4.
+        var stored = new ScattererSimulator(new SimulationSettings { Size = 16, SizeRatio = 2, Seed = 4 }).Render(0);
+        var batch = batches.First(b => b.Indices.Contains(10));
+        int at = Array.IndexOf(batch.Indices, 10);
+        Assert.Equal(stored.Data, batch.Data.AsSpan(at * 256, 256).ToArray());
+        Assert.Equal(stored.Label, batch.Label.AsSpan(at * 1024, 1024).ToArray());
+        Assert.Equal("stored.h5", generator.Source.SourceLabel(10));
+        generator.Dispose();
+    }
+
+    [Fact]
+    public void AStoreAloneStreamsWithTheConfiguredWindow()
+    {
+        _session.Ok("New-SyntheticFrame -Count 24 -Size 16 -SizeRatio 2 -Seed 4 | Export-FrameDataset -Path s.h5");
+        var generator = (BatchGenerator)_session.Ok("New-BatchGenerator -Path s.h5 -ShuffleWindow 3 -BatchSize 4 -ValidationFraction 0.25")[0].BaseObject;
+        Assert.Equal(3, generator.ShuffleWindow);
+        Assert.Equal((18, 6), (generator.TrainingCount, generator.ValidationCount));
+        generator.Dispose();
+    }
+
+    [Fact]
+    public void MissingStoresAndNoFramesAreErrorsThatSayWhatToDo()
+    {
+        var missing = _session.Run("New-BatchGenerator -Path nothere.h5").Error;
+        Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
+        Assert.Equal(Path.Combine(_dir, "nothere.h5"), missing.TargetObject);
+
+        File.WriteAllText(Path.Combine(_dir, "text.h5"), "not hdf5");
+        var unreadable = _session.Run("New-SyntheticFrame -Count 4 -Size 16 | New-BatchGenerator -Path text.h5").Error;
+        Assert.Equal(ErrorCategory.InvalidData, unreadable.CategoryInfo.Category);
+        Assert.Contains("frame store", unreadable.Exception.Message);
+
+        var none = _session.Run("New-BatchGenerator -BatchSize 4").Error;
+        Assert.Equal(ErrorCategory.InvalidArgument, none.CategoryInfo.Category);
+        Assert.Contains("-Path", none.Exception.Message);
+    }
+}

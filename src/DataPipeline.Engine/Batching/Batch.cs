@@ -20,8 +20,9 @@ public sealed class Batch
     private readonly BatchBufferPool? _pool;
 
     internal Batch(BatchSplit split, int epoch, int number, int[] indices, float[] data, int[] shape, float[] label, int[] labelShape,
-        IReadOnlyList<ScattererPosition>?[] positions, BatchBufferPool? pool = null)
+        IReadOnlyList<ScattererPosition>?[] positions, string[] sources, BatchBufferPool? pool = null)
     {
+        Sources = sources;
         _pool = pool;
         Positions = positions;
         Split = split;
@@ -41,6 +42,9 @@ public sealed class Batch
     public int Number { get; }
 
     public int[] Indices { get; }
+
+    /// <summary>Each sample's source label (a store's file name, "pipeline"), in batch order.</summary>
+    public string[] Sources { get; }
     public int Count => Indices.Length;
     public float[] Data => _data ?? throw Recycled();
     public int[] Shape { get; }
@@ -81,3 +85,12 @@ internal sealed class BatchBufferPool(int dataLength, int labelLength, int capac
         if (label.Length == labelLength && _labels.Count < capacity) _labels.Add(label);
     }
 }
+
+/// <summary>
+/// How a generator splits and weights its frames when ValidationFraction and uniform sampling are
+/// not what is wanted. Indices are generator positions (0..FrameCount-1).
+/// </summary>
+/// <param name="TrainingIndex">The training frames; null = every frame not in ValidationIndex.</param>
+/// <param name="ValidationIndex">The validation frames; null = every frame not in TrainingIndex.</param>
+/// <param name="Weights">One non-negative weight per frame; training draws frames with replacement in proportion to them.</param>
+public sealed record BatchSampling(int[]? TrainingIndex = null, int[]? ValidationIndex = null, double[]? Weights = null);

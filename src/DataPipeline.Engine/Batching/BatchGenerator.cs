@@ -26,13 +26,15 @@ public sealed class BatchGenerator : IDisposable
     private readonly int[] _validation;
     private readonly int _dataSize, _labelSize;
     private readonly BatchBufferPool _pool;
+    private readonly double[]? _cumulative; // running sums of the training frames' weights, when weighted
 
-    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null)
-        : this(new FrameList(frames), settings, augment)
+    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null)
+        : this(new FrameList(frames), settings, augment, sampling)
     {
     }
 
-    public BatchGenerator(IFrameSource source, BatchSettings settings, AugmentSettings? augment = null)
+    /// <param name="sampling">Explicit splits and per-frame weights; null = split by ValidationFraction, uniform weights.</param>
+    public BatchGenerator(IFrameSource source, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(settings);
@@ -59,7 +61,23 @@ public sealed class BatchGenerator : IDisposable
         Augmenter = new Augmenter(augment ?? new AugmentSettings());
         if (Augmenter.Settings.Rot90 && FrameShape[^1] != FrameShape[^2])
             throw new ArgumentException($"rot90 needs square frames; these are {FrameShape[^2]}x{FrameShape[^1]}.", nameof(augment));
-        (_training, _validation) = Split(source.Count, settings.ValidationFraction, settings.Seed);
+        (_training, _validation) = sampling?.TrainingIndex is null && sampling?.ValidationIndex is null
+            ? Split(source.Count, settings.ValidationFraction, settings.Seed)
+            : ExplicitSplit(source.Count, sampling.TrainingIndex, sampling.ValidationIndex);
+        if (_training.Length == 0)
+            throw new ArgumentException("No training frames: the validation set holds every frame.");
+        if (sampling?.Weights is double[] weights)
+        {
+            if (weights.Length != source.Count)
+                throw new ArgumentException($"{weights.Length} weights for {source.Count} frames; give one weight per frame.", nameof(sampling));
+            if (weights.Any(w => !double.IsFinite(w) || w < 0))
+                throw new ArgumentException("Frame weights must be finite and not negative.", nameof(sampling));
+            _cumulative = new double[_training.Length];
+            double sum = 0;
+            for (int i = 0; i < _training.Length; i++) _cumulative[i] = sum += weights[_training[i]];
+            if (!(sum > 0)) throw new ArgumentException("The training frames' weights are all zero; at least one must be positive.", nameof(sampling));
+        }
+        Replacement = settings.Replacement || _cumulative is not null;
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
@@ -84,6 +102,15 @@ public sealed class BatchGenerator : IDisposable
     public bool DropLast { get; }
     public double ValidationFraction { get; }
     public long Seed { get; }
+
+    /// <summary>
+    /// Each epoch draws TrainingCount frames with replacement (weighted, when weights were given)
+    /// instead of visiting every training frame once.
+    /// </summary>
+    public bool Replacement { get; }
+
+    /// <summary>True when frames carry sampling weights (sampling is then with replacement).</summary>
+    public bool Weighted => _cumulative is not null;
 
     /// <summary>Chunks whose frames are shuffled together, when the source is read in chunks.</summary>
     public int ShuffleWindow { get; }
@@ -123,15 +150,41 @@ public sealed class BatchGenerator : IDisposable
     public int[] EpochOrder(BatchSplit split, int epoch)
     {
         if (split == BatchSplit.Validation) return (int[])_validation.Clone();
+        var random = new SeededRandom(Seed, 1 + (long)epoch);
+        if (Replacement)
+        {
+            var drawn = Draw(random);
+            return _source.IsChunked ? WindowShuffle(drawn, random) : drawn;
+        }
         var order = (int[])_training.Clone();
         if (!Shuffle) return order;
-        var random = new SeededRandom(Seed, 1 + (long)epoch);
         if (!_source.IsChunked)
         {
             random.Shuffle(order);
             return order;
         }
         return WindowShuffle(order, random);
+    }
+
+    /// <summary>TrainingCount draws with replacement, each frame with probability proportional to its weight (uniform without weights).</summary>
+    private int[] Draw(SeededRandom random)
+    {
+        var drawn = new int[_training.Length];
+        for (int k = 0; k < drawn.Length; k++)
+        {
+            if (_cumulative is null)
+            {
+                drawn[k] = _training[random.NextInt(0, _training.Length - 1)];
+                continue;
+            }
+            double u = random.NextDouble() * _cumulative[^1];
+            // The first running sum above u; zero-weight frames (equal sums) are never chosen.
+            int at = Array.BinarySearch(_cumulative, u);
+            at = at >= 0 ? at + 1 : ~at;
+            while (at < _cumulative.Length - 1 && _cumulative[at] <= u) at++;
+            drawn[k] = _training[Math.Min(at, _cumulative.Length - 1)];
+        }
+        return drawn;
     }
 
     /// <summary>
@@ -235,8 +288,9 @@ public sealed class BatchGenerator : IDisposable
         {
             if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
         }
+        var sources = Array.ConvertAll(indices, _source.SourceLabel);
         return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
-            label, [indices.Length, 1, .. labelShape], positions, full ? _pool : null);
+            label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null);
     }
 
     /// <summary>
@@ -251,6 +305,27 @@ public sealed class BatchGenerator : IDisposable
     }
 
     public void Dispose() => (_source as IDisposable)?.Dispose();
+
+    /// <summary>Index lists as given; a list left out is every frame not in the other.</summary>
+    private static (int[] Training, int[] Validation) ExplicitSplit(int count, int[]? training, int[]? validation)
+    {
+        foreach (var (name, list) in new[] { ("TrainingIndex", training), ("ValidationIndex", validation) })
+        {
+            if (list is null) continue;
+            if (list.Any(i => i < 0 || i >= count))
+                throw new ArgumentException($"{name} holds {list.First(i => i < 0 || i >= count)}, but the frames are numbered 0 to {count - 1}.");
+            if (list.Distinct().Count() != list.Length)
+                throw new ArgumentException($"{name} names frame {list.GroupBy(i => i).First(g => g.Count() > 1).Key} more than once.");
+        }
+        var train = training ?? Enumerable.Range(0, count).Except(validation!).ToArray();
+        var held = validation ?? Enumerable.Range(0, count).Except(training!).ToArray();
+        var both = train.Intersect(held).ToArray();
+        if (both.Length > 0)
+            throw new ArgumentException($"Frame {both[0]} is in both TrainingIndex and ValidationIndex; a frame can be in one split only.");
+        var sortedTrain = train.Order().ToArray();
+        var sortedHeld = held.Order().ToArray();
+        return (sortedTrain, sortedHeld);
+    }
 
     private static (int[] Training, int[] Validation) Split(int count, double fraction, long seed)
     {

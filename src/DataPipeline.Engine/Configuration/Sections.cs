@@ -99,6 +99,9 @@ public sealed class BatchSettings
     [ConfigKey("validation_fraction", "Share of the frames held out for validation, chosen by seed.", Min = 0, Max = 1, MaxExclusive = true)]
     public double ValidationFraction { get; set; } = 0.2;
 
+    [ConfigKey("replacement", "Draw each epoch's training frames with replacement (as many draws as training frames) instead of visiting every frame once. Frame or source weights always sample this way.")]
+    public bool Replacement { get; set; }
+
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 

@@ -190,4 +190,66 @@ public sealed class StreamedBatchTests : IDisposable
         Assert.Equal("stored", generator.ReadFrame(79).Source);
         Assert.Throws<ArgumentException>(() => new CombinedFrameSource([new FrameList(memory), new FrameList(BatchGeneratorTests.Frames(3))]));
     }
+
+    [Fact]
+    public void ReplacementDrawsAsManyFramesAsTrainingHoldsFromTheTrainingSetOnly()
+    {
+        var frames = BatchGeneratorTests.Frames(40);
+        var settings = new BatchSettings { BatchSize = 8, ValidationFraction = 0.25, Seed = 2, Replacement = true };
+        var generator = new BatchGenerator(frames, settings);
+        var training = generator.EpochOrder(BatchSplit.Training, 0);
+        var plain = new BatchGenerator(frames, new BatchSettings { BatchSize = 8, ValidationFraction = 0.25, Seed = 2 });
+        var allowed = plain.EpochOrder(BatchSplit.Training, 0).ToHashSet();
+        Assert.Equal(30, training.Length);
+        Assert.All(training, i => Assert.Contains(i, allowed));
+        // 30 draws from 30 frames repeat some with near certainty (1 - 30!/30^30); this seed does.
+        Assert.True(training.Distinct().Count() < 30);
+        Assert.Equal(training, new BatchGenerator(frames, settings).EpochOrder(BatchSplit.Training, 0));
+        Assert.NotEqual(training, generator.EpochOrder(BatchSplit.Training, 1));
+        Assert.Equal(plain.EpochOrder(BatchSplit.Validation, 0), generator.EpochOrder(BatchSplit.Validation, 0));
+    }
+
+    [Fact]
+    public void WeightsSetEachFramesShareOfTheDraws()
+    {
+        var frames = BatchGeneratorTests.Frames(4);
+        // Frame 0 weighs 3, frame 1 weighs 1, frame 2 never drawn, frame 3 only validates.
+        var sampling = new BatchSampling(TrainingIndex: [0, 1, 2], ValidationIndex: [3], Weights: [3, 1, 0, 100]);
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 3, Seed = 8 }, null, sampling);
+        Assert.True(generator.Replacement && generator.Weighted);
+        Assert.Equal([3], generator.EpochOrder(BatchSplit.Validation, 0));
+        var counts = new int[4];
+        for (int epoch = 0; epoch < 4000; epoch++)
+            foreach (int i in generator.EpochOrder(BatchSplit.Training, epoch)) counts[i]++;
+        // 12,000 draws at p = 3/4: mean 9000, standard deviation 47; 5 sigma either way.
+        Assert.InRange(counts[0], 9000 - 240, 9000 + 240);
+        Assert.Equal(12000, counts[0] + counts[1]);
+        Assert.Equal(0, counts[2]);
+        Assert.Equal(0, counts[3]);
+    }
+
+    [Fact]
+    public void IndexListsSplitExactlyAndBadListsAreRefused()
+    {
+        var frames = BatchGeneratorTests.Frames(10);
+        var settings = new BatchSettings { BatchSize = 4, Seed = 1 };
+        var onlyValidation = new BatchGenerator(frames, settings, null, new BatchSampling(ValidationIndex: [7, 2]));
+        Assert.Equal([2, 7], onlyValidation.EpochOrder(BatchSplit.Validation, 0));
+        Assert.Equal([0, 1, 3, 4, 5, 6, 8, 9], onlyValidation.EpochOrder(BatchSplit.Training, 0).Order());
+        var both = new BatchGenerator(frames, settings, null, new BatchSampling([1, 2, 3], [4]));
+        Assert.Equal((3, 1), (both.TrainingCount, both.ValidationCount));
+        Assert.Contains("both", Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, settings, null, new BatchSampling([1, 2], [2]))).Message);
+        Assert.Contains("0 to 9", Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, settings, null, new BatchSampling([10]))).Message);
+        Assert.Contains("more than once", Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, settings, null, new BatchSampling([1, 1]))).Message);
+        Assert.Contains("one weight per frame", Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, settings, null, new BatchSampling(Weights: [1, 2]))).Message);
+    }
+
+    [Fact]
+    public void BatchesNameEachSamplesSource()
+    {
+        var generator = new BatchGenerator(new CombinedFrameSource([new FrameList(BigFrames(4), "a"), new FrameList(BigFrames(4), "b")]),
+            new BatchSettings { BatchSize = 8, ValidationFraction = 0, Shuffle = false });
+        var batch = generator.GetBatches().Single();
+        Assert.Equal(["a", "a", "a", "a", "b", "b", "b", "b"], batch.Sources);
+    }
 }

@@ -70,4 +70,41 @@ public sealed class BatchGeneratorPipelineTests : IDisposable
         Assert.Equal(ErrorCategory.InvalidArgument, none.CategoryInfo.Category);
         Assert.Contains("-Path", none.Exception.Message);
     }
+
+    [Fact]
+    public void ValidationInputAndSourceWeightsShapeTheSplitAndTheDraws()
+    {
+        _session.Ok("New-SyntheticFrame -Count 20 -Size 16 -SizeRatio 2 -Seed 4 | Export-FrameDataset -Path heavy.h5");
+        var output = _session.Ok(
+            "$held = New-SyntheticFrame -Count 6 -Size 16 -SizeRatio 2 -Seed 5; " +
+            "New-SyntheticFrame -Count 20 -Size 16 -SizeRatio 2 -Seed 9 | " +
+            "New-BatchGenerator -Path heavy.h5 -SourceWeight 1, 3 -ValidationInput $held -BatchSize 10 -Seed 2");
+        var generator = (BatchGenerator)output[0].BaseObject;
+        Assert.Equal((40, 6), (generator.TrainingCount, generator.ValidationCount));
+        Assert.Equal([40, 41, 42, 43, 44, 45], generator.EpochOrder(BatchSplit.Validation, 0));
+        Assert.True(generator.Weighted);
+        int fromStore = 0;
+        for (int epoch = 0; epoch < 200; epoch++)
+            fromStore += generator.EpochOrder(BatchSplit.Training, epoch).Count(i => i is >= 20 and < 40);
+        // 8000 draws, 3/4 expected from the store: 6000 +- 5 x 39.
+        Assert.InRange(fromStore, 6000 - 195, 6000 + 195);
+        Assert.Equal("validation", generator.GetBatches(BatchSplit.Validation).First().Sources[0]);
+        generator.Dispose();
+
+        var conflict = _session.Run("New-SyntheticFrame -Count 8 -Size 16 | New-BatchGenerator -ValidationInput (New-SyntheticFrame -Count 2 -Size 16) -ValidationFraction 0.5").Error;
+        Assert.Equal(("ConflictingSplits", ErrorCategory.InvalidArgument), (conflict.FullyQualifiedErrorId.Split(',')[0], conflict.CategoryInfo.Category));
+        var weights = _session.Run("New-SyntheticFrame -Count 8 -Size 16 | New-BatchGenerator -Weight 1, 2").Error;
+        Assert.Contains("one per frame", weights.Exception.Message);
+    }
+
+    [Fact]
+    public void ReplacementComesFromTheSwitchOrTheConfig()
+    {
+        File.WriteAllText(Path.Combine(_dir, "cfg.toml"), "[batch]\nreplacement = true\nvalidation_fraction = 0.0\n");
+        var fromConfig = (BatchGenerator)_session.Ok("New-SyntheticFrame -Count 30 -Size 16 | New-BatchGenerator -Config cfg.toml")[0].BaseObject;
+        Assert.True(fromConfig.Replacement);
+        Assert.True(fromConfig.EpochOrder(BatchSplit.Training, 0).Distinct().Count() < 30);
+        var fromSwitch = (BatchGenerator)_session.Ok("New-SyntheticFrame -Count 30 -Size 16 | New-BatchGenerator -Replacement")[0].BaseObject;
+        Assert.True(fromSwitch.Replacement);
+    }
 }

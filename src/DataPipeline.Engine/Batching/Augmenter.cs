@@ -49,6 +49,9 @@ public sealed class Augmenter
         _settings.SnrDb is null && !_settings.Flip && !_settings.Rot90 && _settings.RotationDeg == 0 &&
         _settings.ShiftPx == 0 && _settings.IntensityScale.Low == 1 && _settings.IntensityScale.High == 1;
 
+    /// <summary>True when some draws move pixels (flip, turn, rotation or shift), not only scale or noise them.</summary>
+    internal bool Moves => _settings.Flip || _settings.Rot90 || _settings.RotationDeg != 0 || _settings.ShiftPx != 0;
+
     /// <summary>The switched-on augmentations in words, for the generator's list view.</summary>
     public override string ToString()
     {
@@ -100,7 +103,10 @@ public sealed class Augmenter
         return new Frame(data, frame.Shape, label, frame.LabelShape, frame.Source, frame.Index, positions, frame.Origin);
     }
 
-    /// <summary>Geometry, intensity and noise on data of <paramref name="shape"/> into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Geometry, intensity and noise on data of <paramref name="shape"/> into <paramref name="output"/>;
+    /// the two may be the same span when the draw moves nothing.
+    /// </summary>
     internal void ApplyData(ReadOnlySpan<float> data, int[] shape, Span<float> output, AugmentDraw draw, SeededRandom random)
     {
         Transform(data, shape, output, draw, 1);
@@ -134,7 +140,8 @@ public sealed class Augmenter
             throw new ArgumentException($"A quarter turn needs square frames; got {h}x{w}.");
         if (!draw.Permutes && !draw.Resamples)
         {
-            source.CopyTo(output);
+            // In place (source and output one span) there is nothing to copy.
+            if (!(source.Overlaps(output, out int offset) && offset == 0)) source.CopyTo(output);
             return;
         }
         float[]? rented = null;

@@ -263,7 +263,7 @@ public sealed class BatchGenerator : IDisposable
         var positions = new IReadOnlyList<ScattererPosition>?[indices.Length];
         bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
         var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
-        float[]? scratch = augment ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
+        float[]? scratch = augment && Augmenter.Moves ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
         try
         {
             for (int i = 0; i < indices.Length; i++)
@@ -275,10 +275,19 @@ public sealed class BatchGenerator : IDisposable
                     positions[i] = _source.CopyTo(indices[i], dataOut, labelOut);
                     continue;
                 }
+                var draw = Augmenter.Draw(random);
+                if (!draw.Permutes && !draw.Resamples)
+                {
+                    // Nothing moves: the frame goes straight into the batch and is scaled and noised
+                    // there, saving a pass over its values (the copies, not the noise, set the pace).
+                    var kept = _source.CopyTo(indices[i], dataOut, labelOut);
+                    Augmenter.ApplyData(dataOut, frameShape, dataOut, draw, random);
+                    positions[i] = kept is null ? null : Augmenter.TransformPositions(kept, frameShape, draw);
+                    continue;
+                }
                 var rawData = scratch.AsSpan(0, dataSize);
                 var rawLabel = scratch.AsSpan(dataSize, labelSize);
                 var raw = _source.CopyTo(indices[i], rawData, rawLabel);
-                var draw = Augmenter.Draw(random);
                 Augmenter.ApplyData(rawData, frameShape, dataOut, draw, random);
                 Augmenter.Transform(rawLabel, labelShape, labelOut, draw, labelShape[^1] / frameShape[^1]);
                 positions[i] = raw is null ? null : Augmenter.TransformPositions(raw, frameShape, draw);

@@ -252,4 +252,25 @@ public sealed class StreamedBatchTests : IDisposable
         var batch = generator.GetBatches().Single();
         Assert.Equal(["a", "a", "a", "a", "b", "b", "b", "b"], batch.Sources);
     }
+
+    [Fact]
+    public void SamplesNoisedInPlaceMatchTheAugmenterLikeMovedOnes()
+    {
+        var frames = BatchGeneratorTests.Frames(16);
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 16, ValidationFraction = 0, Seed = 4 },
+            new AugmentSettings { Flip = true, SnrDb = 8, IntensityScale = new(0.5, 2) });
+        var batch = generator.GetBatches().Single();
+        var random = new SeededRandom(4, BatchGenerator.AugmentStream(0, 0));
+        int still = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var draw = generator.Augmenter.Draw(random);
+            if (!draw.FlipRows && !draw.FlipColumns) still++;
+            var expected = generator.Augmenter.Apply(frames[batch.Indices[i]], draw, random);
+            Assert.Equal(expected.Data, batch.Data.AsSpan(i * 256, 256).ToArray());
+            Assert.Equal(expected.Label, batch.Label.AsSpan(i * 1024, 1024).ToArray());
+            Assert.Equal(expected.Positions, batch.Positions[i]);
+        }
+        Assert.InRange(still, 1, batch.Count - 1); // both paths were taken
+    }
 }

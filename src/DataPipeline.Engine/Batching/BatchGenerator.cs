@@ -48,6 +48,12 @@ public sealed class BatchGenerator : IDisposable
             throw new ArgumentOutOfRangeException(nameof(settings), $"ShuffleWindow must be at least 1 chunk; got {settings.ShuffleWindow}.");
 
         _source = source;
+        PatchSize = settings.PatchSize;
+        PatchOnLabel = settings.PatchOnLabel;
+        if (PatchOnLabel && PatchSize == 0)
+            throw new ArgumentException("patch_on_label centres patches, so it needs a patch_size.", nameof(settings));
+        if (PatchSize > 0 && (PatchSize > source.FrameShape[^1] || PatchSize > source.FrameShape[^2]))
+            throw new ArgumentException($"A patch of {PatchSize}x{PatchSize} does not fit in frames of {source.FrameShape[^2]}x{source.FrameShape[^1]}.", nameof(settings));
         BatchSize = settings.BatchSize;
         Shuffle = settings.Shuffle;
         DropLast = settings.DropLast;
@@ -132,8 +138,19 @@ public sealed class BatchGenerator : IDisposable
     public int ValidationCount => _validation.Length;
 
     /// <summary>Shape of one frame's data: [H, W] or [T, H, W].</summary>
-    public int[] FrameShape => _source.FrameShape;
-    public int[] LabelShape => _source.LabelShape;
+    /// <summary>Shape of one sample's data as the model sees it: the frame's, or the patch's when patching.</summary>
+    public int[] FrameShape => PatchSize == 0 ? _source.FrameShape : [.. _source.FrameShape[..^2], PatchSize, PatchSize];
+
+    /// <summary>Shape of one sample's label: the frame's, or the patch's at the label's resolution.</summary>
+    public int[] LabelShape => PatchSize == 0 ? _source.LabelShape : [.. _source.LabelShape[..^2], PatchSize * Ratio, PatchSize * Ratio];
+
+    /// <summary>Side of the square patches cut from every frame, in data pixels; 0 = whole frames.</summary>
+    public int PatchSize { get; }
+
+    /// <summary>Patches are centred on a label maximum (a scatterer) rather than placed anywhere.</summary>
+    public bool PatchOnLabel { get; }
+
+    private int Ratio => _source.LabelShape[^1] / _source.FrameShape[^1];
 
     public int TrainingBatchesPerEpoch => BatchCount(_training.Length, DropLast);
 
@@ -264,6 +281,15 @@ public sealed class BatchGenerator : IDisposable
         bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
         var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
         float[]? scratch = augment && Augmenter.Moves ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
+        int wholeData = Frame.ElementCount(_source.FrameShape), wholeLabel = Frame.ElementCount(_source.LabelShape);
+        float[]? whole = PatchSize > 0 ? ArrayPool<float>.Shared.Rent(wholeData + wholeLabel) : null;
+        // Validation patches come from epoch 0's stream, so every epoch scores the same patches.
+        var patchRandom = whole is null ? null
+            : new SeededRandom(Seed ^ (split == BatchSplit.Training ? PatchSeedTraining : PatchSeedValidation),
+                AugmentStream(split == BatchSplit.Training ? epoch : 0, number));
+        IReadOnlyList<ScattererPosition>? Fetch(int index, Span<float> dataOut, Span<float> labelOut) =>
+            whole is null ? _source.CopyTo(index, dataOut, labelOut)
+                : CutPatch(index, whole.AsSpan(0, wholeData), whole.AsSpan(wholeData, wholeLabel), dataOut, labelOut, patchRandom!);
         try
         {
             for (int i = 0; i < indices.Length; i++)
@@ -272,7 +298,7 @@ public sealed class BatchGenerator : IDisposable
                 var labelOut = label.AsSpan(i * labelSize, labelSize);
                 if (random is null)
                 {
-                    positions[i] = _source.CopyTo(indices[i], dataOut, labelOut);
+                    positions[i] = Fetch(indices[i], dataOut, labelOut);
                     continue;
                 }
                 var draw = Augmenter.Draw(random);
@@ -280,14 +306,14 @@ public sealed class BatchGenerator : IDisposable
                 {
                     // Nothing moves: the frame goes straight into the batch and is scaled and noised
                     // there, saving a pass over its values (the copies, not the noise, set the pace).
-                    var kept = _source.CopyTo(indices[i], dataOut, labelOut);
+                    var kept = Fetch(indices[i], dataOut, labelOut);
                     Augmenter.ApplyData(dataOut, frameShape, dataOut, draw, random);
                     positions[i] = kept is null ? null : Augmenter.TransformPositions(kept, frameShape, draw);
                     continue;
                 }
                 var rawData = scratch.AsSpan(0, dataSize);
                 var rawLabel = scratch.AsSpan(dataSize, labelSize);
-                var raw = _source.CopyTo(indices[i], rawData, rawLabel);
+                var raw = Fetch(indices[i], rawData, rawLabel);
                 Augmenter.ApplyData(rawData, frameShape, dataOut, draw, random);
                 Augmenter.Transform(rawLabel, labelShape, labelOut, draw, labelShape[^1] / frameShape[^1]);
                 positions[i] = raw is null ? null : Augmenter.TransformPositions(raw, frameShape, draw);
@@ -296,10 +322,71 @@ public sealed class BatchGenerator : IDisposable
         finally
         {
             if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
+            if (whole is not null) ArrayPool<float>.Shared.Return(whole);
         }
         var sources = Array.ConvertAll(indices, _source.SourceLabel);
         return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
             label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null);
+    }
+
+    private const long PatchSeedTraining = 0x5041544348L, PatchSeedValidation = 0x56414C4944L; // "PATCH", "VALID"
+
+    /// <summary>
+    /// Reads frame <paramref name="index"/> whole into the scratch spans and cuts one patch of data
+    /// and label from it (the label at its own resolution, so they stay aligned), either anywhere or
+    /// centred on a label maximum; positions move with the patch and those outside it are dropped.
+    /// </summary>
+    private IReadOnlyList<ScattererPosition>? CutPatch(int index, Span<float> data, Span<float> label,
+        Span<float> dataOut, Span<float> labelOut, SeededRandom random)
+    {
+        var positions = _source.CopyTo(index, data, label);
+        int h = _source.FrameShape[^2], w = _source.FrameShape[^1], p = PatchSize, r = Ratio;
+        int steps = data.Length / (h * w);
+        int top = random.NextInt(0, h - p), left = random.NextInt(0, w - p);
+        if (PatchOnLabel && LabelMaximum(label, h * r, w * r, steps, random) is (int row, int column))
+        {
+            top = Math.Clamp(row / r - p / 2, 0, h - p);
+            left = Math.Clamp(column / r - p / 2, 0, w - p);
+        }
+        for (int t = 0; t < steps; t++)
+        {
+            for (int i = 0; i < p; i++)
+                data.Slice(t * h * w + (top + i) * w + left, p).CopyTo(dataOut.Slice((t * p + i) * p, p));
+            int lw = w * r, lp = p * r;
+            for (int i = 0; i < lp; i++)
+                label.Slice(t * h * r * lw + (top * r + i) * lw + left * r, lp).CopyTo(labelOut.Slice((t * lp + i) * lp, lp));
+        }
+        if (positions is null) return null;
+        var inside = new List<ScattererPosition>(positions.Count);
+        foreach (var q in positions)
+        {
+            var moved = q with { Row = q.Row - top, Column = q.Column - left };
+            if (moved.Row >= -0.5 && moved.Row < p - 0.5 && moved.Column >= -0.5 && moved.Column < p - 0.5) inside.Add(moved);
+        }
+        return inside;
+    }
+
+    /// <summary>
+    /// A label pixel chosen at random among the label's local maxima above zero (at any time
+    /// step), i.e. on one of its scatterers; null for an empty label.
+    /// </summary>
+    private static (int Row, int Column)? LabelMaximum(ReadOnlySpan<float> label, int h, int w, int steps, SeededRandom random)
+    {
+        var peaks = new List<(int, int)>();
+        for (int t = 0; t < steps; t++)
+        {
+            var plane = label.Slice(t * h * w, h * w);
+            for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++)
+            {
+                float v = plane[i * w + j];
+                if (v <= 0) continue;
+                if ((i > 0 && plane[(i - 1) * w + j] > v) || (i < h - 1 && plane[(i + 1) * w + j] > v) ||
+                    (j > 0 && plane[i * w + j - 1] > v) || (j < w - 1 && plane[i * w + j + 1] > v)) continue;
+                peaks.Add((i, j));
+            }
+        }
+        return peaks.Count == 0 ? null : peaks[random.NextInt(0, peaks.Count - 1)];
     }
 
     /// <summary>

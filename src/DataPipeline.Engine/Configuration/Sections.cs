@@ -102,6 +102,12 @@ public sealed class BatchSettings
     [ConfigKey("replacement", "Draw each epoch's training frames with replacement (as many draws as training frames) instead of visiting every frame once. Frame or source weights always sample this way.")]
     public bool Replacement { get; set; }
 
+    [ConfigKey("patch_size", "Cut a random square patch of this many data pixels from every frame (data and label together, the label at its own resolution); 0 = whole frames. For models trained on patches of large frames; validation uses the same patches every epoch.", Min = 0, Max = 65536)]
+    public int PatchSize { get; set; }
+
+    [ConfigKey("patch_on_label", "Centre each patch on a label maximum (a scatterer), so that no patch is empty; needs patch_size.")]
+    public bool PatchOnLabel { get; set; }
+
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 

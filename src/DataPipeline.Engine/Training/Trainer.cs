@@ -279,8 +279,9 @@ public sealed class Trainer
         if (c.Generator.ValidationCount == 0) return (metrics, null);
         bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
         int every = _config.Training.LocalisationEvery;
-        // Localisation needs the true positions, which simulated frames carry and imported ones may not.
-        var localisation = every > 0 && epoch % every == 0 && c.Generator.Source.HasPositions
+        // Localisation needs the true positions, which simulated frames carry and imported ones may not,
+        // and whole frames: a patch's prediction does not cover its frame.
+        var localisation = every > 0 && epoch % every == 0 && c.Generator.Source.HasPositions && c.Generator.PatchSize == 0
             ? new LocalisationEvaluator(_config.Evaluation)
             : null;
         var preview = PreviewFramesFor(c.Generator, epoch);
@@ -309,7 +310,7 @@ public sealed class Trainer
     private SortedDictionary<int, Frame?>? PreviewFramesFor(BatchGenerator generator, int epoch)
     {
         int every = _config.Training.PreviewEvery;
-        if (every == 0 || epoch % every != 0) return null;
+        if (every == 0 || epoch % every != 0 || generator.PatchSize > 0) return null;
         return new SortedDictionary<int, Frame?>(generator.EpochOrder(BatchSplit.Validation, 0)
             .Take(_config.Training.PreviewFrames).ToDictionary(i => i, _ => (Frame?)null));
     }

@@ -54,6 +54,15 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateNotNullOrEmpty]
     public double[]? SourceWeight { get; set; }
 
+    /// <summary>Side of the random square patches cut from each frame, in data pixels ([batch] patch_size).</summary>
+    [Parameter]
+    [ValidateRange(1, 65536)]
+    public int PatchSize { get; set; }
+
+    /// <summary>Centre patches on label maxima ([batch] patch_on_label).</summary>
+    [Parameter]
+    public SwitchParameter PatchOnLabel { get; set; }
+
     /// <summary>Chunks of a store whose frames are shuffled together ([batch] shuffle_window).</summary>
     [Parameter]
     [ValidateRange(1, 4096)]
@@ -133,6 +142,8 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(Prefetch))) _settings.Prefetch = Prefetch;
         if (IsBound(nameof(ShuffleWindow))) _settings.ShuffleWindow = ShuffleWindow;
         if (IsBound(nameof(Replacement))) _settings.Replacement = Replacement.IsPresent;
+        if (IsBound(nameof(PatchSize))) _settings.PatchSize = PatchSize;
+        if (IsBound(nameof(PatchOnLabel))) _settings.PatchOnLabel = PatchOnLabel.IsPresent;
         if (ValidationInput is not null && (IsBound(nameof(ValidationFraction)) || TrainingIndex is not null || ValidationIndex is not null))
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("-ValidationInput is the validation set; leave out -ValidationFraction, -TrainingIndex and -ValidationIndex."),

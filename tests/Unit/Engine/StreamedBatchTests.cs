@@ -273,4 +273,66 @@ public sealed class StreamedBatchTests : IDisposable
         }
         Assert.InRange(still, 1, batch.Count - 1); // both paths were taken
     }
+
+    /// <summary>A 2x-label frame whose data value at (i, j) is 1000 i + j and whose label value at (I, J) is 1000 I + J + 0.5.</summary>
+    private static Frame Ramp(int n, int size, params (double Row, double Column)[] at)
+    {
+        var data = new float[size * size];
+        var label = new float[4 * size * size];
+        for (int i = 0; i < size; i++) for (int j = 0; j < size; j++) data[i * size + j] = 1000 * i + j;
+        for (int i = 0; i < 2 * size; i++) for (int j = 0; j < 2 * size; j++) label[i * 2 * size + j] = 1000 * i + j + 0.5f;
+        var positions = at.Select((p, k) => new ScattererPosition(0, k, p.Row, p.Column, true)).ToList();
+        return new Frame(data, [size, size], label, [2 * size, 2 * size], "ramp", n, positions);
+    }
+
+    [Fact]
+    public void PatchesCutDataAndLabelTogetherAndMovePositions()
+    {
+        var frames = Enumerable.Range(0, 12).Select(n => Ramp(n, 32, (3, 4), (20, 25), (30.2, 1))).ToList();
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 4, ValidationFraction = 0.25, Seed = 6, PatchSize = 8 });
+        Assert.Equal([8, 8], generator.FrameShape);
+        Assert.Equal([16, 16], generator.LabelShape);
+        var corners = new HashSet<(int, int)>();
+        foreach (var batch in generator.GetBatches(BatchSplit.Training, 0))
+        {
+            Assert.Equal([batch.Count, 1, 8, 8], batch.Shape);
+            Assert.Equal([batch.Count, 1, 16, 16], batch.LabelShape);
+            for (int s = 0; s < batch.Count; s++)
+            {
+                var d = batch.Data.AsSpan(s * 64, 64);
+                int top = (int)d[0] / 1000, left = (int)d[0] % 1000;
+                corners.Add((top, left));
+                for (int i = 0; i < 8; i++) for (int j = 0; j < 8; j++)
+                    Assert.Equal(1000 * (top + i) + left + j, d[i * 8 + j]);
+                var l = batch.Label.AsSpan(s * 256, 256);
+                for (int i = 0; i < 16; i++) for (int j = 0; j < 16; j++)
+                    Assert.Equal(1000 * (2 * top + i) + 2 * left + j + 0.5f, l[i * 16 + j]);
+                var expected = new[] { (3.0, 4.0), (20.0, 25.0), (30.2, 1.0) }
+                    .Select(p => (Row: p.Item1 - top, Column: p.Item2 - left))
+                    .Where(p => p.Row >= -0.5 && p.Row < 7.5 && p.Column >= -0.5 && p.Column < 7.5).ToList();
+                Assert.Equal(expected, batch.Positions[s]!.Select(p => (p.Row, p.Column)).ToList());
+            }
+        }
+        Assert.True(corners.Count > 3); // patches land in different places
+        // Validation cuts the same patches every epoch.
+        Assert.Equal(generator.GetBatches(BatchSplit.Validation, 0).First().Data, generator.GetBatches(BatchSplit.Validation, 5).First().Data);
+        Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, new BatchSettings { PatchSize = 33 }));
+        Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, new BatchSettings { PatchOnLabel = true }));
+    }
+
+    [Fact]
+    public void PatchesOnTheLabelContainALabelMaximum()
+    {
+        // One scatterer per frame, somewhere different each time, in a 64x64 frame cut into 16x16 patches.
+        var frames = BatchGeneratorTests.Frames(20, size: 64).Where(f => f.ScattererCount > 0).ToList();
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 5, ValidationFraction = 0, Seed = 3, PatchSize = 16, PatchOnLabel = true });
+        foreach (var batch in generator.GetBatches(BatchSplit.Training, 0))
+            for (int s = 0; s < batch.Count; s++)
+            {
+                var frame = frames[batch.Indices[s]];
+                var patchLabel = batch.Label.AsSpan(s * 32 * 32, 32 * 32).ToArray();
+                Assert.True(patchLabel.Max() > 0.5f * frame.Label!.Max(), $"patch of {frame} misses every scatterer");
+                Assert.NotEmpty(batch.Positions[s]!);
+            }
+    }
 }

@@ -107,4 +107,18 @@ public sealed class BatchGeneratorPipelineTests : IDisposable
         var fromSwitch = (BatchGenerator)_session.Ok("New-SyntheticFrame -Count 30 -Size 16 | New-BatchGenerator -Replacement")[0].BaseObject;
         Assert.True(fromSwitch.Replacement);
     }
+
+    [Fact]
+    public void PatchesFromTheCommandLineReachTheBatches()
+    {
+        var output = _session.Ok("$g = New-SyntheticFrame -Count 8 -Size 64 -SizeRatio 2 -Seed 1 | New-BatchGenerator -PatchSize 16 -PatchOnLabel -BatchSize 4 -ValidationFraction 0; $g; Get-Batch $g -First 1");
+        var generator = (BatchGenerator)output[0].BaseObject;
+        Assert.Equal((16, true), (generator.PatchSize, generator.PatchOnLabel));
+        var batch = (Batch)output[1].BaseObject;
+        Assert.Equal([4, 1, 16, 16], batch.Shape);
+        Assert.Equal([4, 1, 32, 32], batch.LabelShape);
+        var refused = _session.Run("New-SyntheticFrame -Count 4 -Size 16 | New-BatchGenerator -PatchSize 32").Error;
+        Assert.Equal(ErrorCategory.InvalidData, refused.CategoryInfo.Category);
+        Assert.Contains("does not fit", refused.Exception.Message);
+    }
 }

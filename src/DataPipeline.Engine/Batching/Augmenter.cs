@@ -2,6 +2,7 @@ using System.Buffers;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Runtime;
+using DataPipeline.Engine.Simulation;
 
 namespace DataPipeline.Engine.Batching;
 
@@ -46,7 +47,7 @@ public sealed class Augmenter
 
     /// <summary>True when no augmentation is switched on; batches are then plain copies.</summary>
     public bool IsIdentity =>
-        _settings.SnrDb is null && !_settings.Flip && !_settings.Rot90 && _settings.RotationDeg == 0 &&
+        _settings.SnrDb is null && _settings.OutOfPlane == 0 && !_settings.Flip && !_settings.Rot90 && _settings.RotationDeg == 0 &&
         _settings.ShiftPx == 0 && _settings.IntensityScale.Low == 1 && _settings.IntensityScale.High == 1;
 
     /// <summary>True when some draws move pixels (flip, turn, rotation or shift), not only scale or noise them.</summary>
@@ -62,7 +63,46 @@ public sealed class Augmenter
         if (_settings.ShiftPx > 0) parts.Add(FormattableString.Invariant($"shift ±{_settings.ShiftPx} px"));
         if (_settings.IntensityScale is not { Low: 1, High: 1 }) parts.Add($"intensity {_settings.IntensityScale}");
         if (_settings.SnrDb is double snr) parts.Add(FormattableString.Invariant($"noise {snr} dB SNR"));
+        if (_settings.OutOfPlane > 0) parts.Add(FormattableString.Invariant($"out of plane p={_settings.OutOfPlane}"));
         return parts.Count == 0 ? "off" : string.Join(", ", parts);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<FrameOrigin, ScattererSimulator?> _simulators = new();
+
+    /// <summary>
+    /// The data of <paramref name="frame"/> re-rendered with each of its scatterers dropped with
+    /// probability out_of_plane, and its positions marking the dropped ones out of the data; null
+    /// when out_of_plane is off, nothing was dropped, or the frame cannot be re-rendered (it was not
+    /// simulated here, or carries no positions). The label is not touched: it keeps every scatterer.
+    /// </summary>
+    public (float[] Data, IReadOnlyList<ScattererPosition> Positions)? RemoveOutOfPlane(Frame frame, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (_settings.OutOfPlane == 0 || frame.Positions is null || frame.Origin is not { } origin) return null;
+        var simulator = _simulators.GetOrAdd(origin, Simulator);
+        if (simulator is null) return null;
+        var dropped = new HashSet<int>();
+        foreach (int k in frame.Positions.Select(p => p.Scatterer).Distinct().Order())
+            if (random.NextDouble() < _settings.OutOfPlane) dropped.Add(k);
+        if (dropped.Count == 0) return null;
+        var rendered = simulator.Render(frame.Index, dropped);
+        // A frame reshaped since it was simulated cannot be rebuilt; leave it as it is.
+        if (!rendered.Shape.SequenceEqual(frame.Shape)) return null;
+        return (rendered.Data, rendered.Positions!);
+    }
+
+    /// <summary>The simulator that made frames of <paramref name="origin"/>, rebuilt from its recorded settings.</summary>
+    private static ScattererSimulator? Simulator(FrameOrigin origin)
+    {
+        if (origin.Generator != nameof(ScattererSimulator) || origin.Configuration is null) return null;
+        try
+        {
+            return new ScattererSimulator(ConfigLoader.Parse(origin.Configuration, "frame origin").Simulation);
+        }
+        catch (Exception e) when (e is ConfigException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Draws one sample's parameters; only switched-on augmentations consume numbers.</summary>

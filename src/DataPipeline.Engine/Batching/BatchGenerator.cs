@@ -288,8 +288,8 @@ public sealed class BatchGenerator : IDisposable
             : new SeededRandom(Seed ^ (split == BatchSplit.Training ? PatchSeedTraining : PatchSeedValidation),
                 AugmentStream(split == BatchSplit.Training ? epoch : 0, number));
         IReadOnlyList<ScattererPosition>? Fetch(int index, Span<float> dataOut, Span<float> labelOut) =>
-            whole is null ? _source.CopyTo(index, dataOut, labelOut)
-                : CutPatch(index, whole.AsSpan(0, wholeData), whole.AsSpan(wholeData, wholeLabel), dataOut, labelOut, patchRandom!);
+            whole is null ? Copy(index, dataOut, labelOut, random)
+                : CutPatch(index, whole.AsSpan(0, wholeData), whole.AsSpan(wholeData, wholeLabel), dataOut, labelOut, patchRandom!, random);
         try
         {
             for (int i = 0; i < indices.Length; i++)
@@ -329,6 +329,19 @@ public sealed class BatchGenerator : IDisposable
             label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null);
     }
 
+    /// <summary>
+    /// Frame <paramref name="index"/> whole into the spans; when augmenting with out_of_plane, its
+    /// data re-rendered without the scatterers <see cref="Augmenter.RemoveOutOfPlane"/> drops.
+    /// </summary>
+    private IReadOnlyList<ScattererPosition>? Copy(int index, Span<float> data, Span<float> label, SeededRandom? augment)
+    {
+        var positions = _source.CopyTo(index, data, label);
+        if (augment is null || Augmenter.Settings.OutOfPlane == 0 || positions is null) return positions;
+        if (Augmenter.RemoveOutOfPlane(_source.Read(index), augment) is not var (rendered, kept)) return positions;
+        rendered.CopyTo(data);
+        return kept;
+    }
+
     private const long PatchSeedTraining = 0x5041544348L, PatchSeedValidation = 0x56414C4944L; // "PATCH", "VALID"
 
     /// <summary>
@@ -337,9 +350,9 @@ public sealed class BatchGenerator : IDisposable
     /// centred on a label maximum; positions move with the patch and those outside it are dropped.
     /// </summary>
     private IReadOnlyList<ScattererPosition>? CutPatch(int index, Span<float> data, Span<float> label,
-        Span<float> dataOut, Span<float> labelOut, SeededRandom random)
+        Span<float> dataOut, Span<float> labelOut, SeededRandom random, SeededRandom? augment)
     {
-        var positions = _source.CopyTo(index, data, label);
+        var positions = Copy(index, data, label, augment);
         int h = _source.FrameShape[^2], w = _source.FrameShape[^1], p = PatchSize, r = Ratio;
         int steps = data.Length / (h * w);
         int top = random.NextInt(0, h - p), left = random.NextInt(0, w - p);

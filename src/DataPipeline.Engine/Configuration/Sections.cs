@@ -142,6 +142,9 @@ public sealed class AugmentSettings
     [ConfigKey("shift_px", "Shift each sample by up to this many data pixels along each axis (uniform, sub-pixel, bilinear); 0 = off.", Min = 0, Max = 4096)]
     public double ShiftPx { get; set; }
 
+    [ConfigKey("out_of_plane", "Probability that each scatterer of a training sample is dropped from the data at every time step, as if it had left the imaging plane; the label and positions keep it (the model learns to localise only what it can see; positions mark it InData = false). Only simulated frames (New-SyntheticFrame, or stores of them) can be re-rendered without it; other frames pass unchanged. The original's OutOfPlaneScat = None meant about one scatterer per time series: 1 / (scatterers per frame). 0 = off.", Min = 0, Max = 1)]
+    public double OutOfPlane { get; set; }
+
     [ConfigKey("intensity_scale", "Multiply the data by a factor uniform in [lo, hi]; [1, 1] = off.", Min = 0, Max = 1e6)]
     public DoubleRange IntensityScale { get; set; } = new(1, 1);
 }

@@ -120,6 +120,11 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateRange(0.0, 4096.0)]
     public double ShiftPx { get; set; }
 
+    /// <summary>Probability that a scatterer is dropped from a simulated sample's data ([augment] out_of_plane).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double OutOfPlane { get; set; }
+
     /// <summary>Data multiplied by a factor uniform in [lo, hi].</summary>
     [Parameter]
     [ValidateCount(2, 2)]
@@ -157,6 +162,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(Rot90))) _augment.Rot90 = Rot90.IsPresent;
         if (IsBound(nameof(RotationDeg))) _augment.RotationDeg = RotationDeg;
         if (IsBound(nameof(ShiftPx))) _augment.ShiftPx = ShiftPx;
+        if (IsBound(nameof(OutOfPlane))) _augment.OutOfPlane = OutOfPlane;
         if (IsBound(nameof(IntensityScale))) _augment.IntensityScale = new DoubleRange(IntensityScale![0], IntensityScale[1]);
     }
 

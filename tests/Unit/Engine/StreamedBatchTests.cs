@@ -335,4 +335,37 @@ public sealed class StreamedBatchTests : IDisposable
                 Assert.NotEmpty(batch.Positions[s]!);
             }
     }
+
+    [Fact]
+    public void OutOfPlaneRerendersTheDataWithoutDroppedScatterersAndKeepsTheLabel()
+    {
+        var simulation = new DataPipeline.Engine.Configuration.SimulationSettings { Size = 16, SizeRatio = 2, Frames = 3, Seed = 12, Scatterers = new(3, 5) };
+        var simulator = new DataPipeline.Engine.Simulation.ScattererSimulator(simulation);
+        var frames = simulator.Generate(0, 16).ToList();
+        Assert.Equal(frames[3].Data, simulator.Render(3, new HashSet<int>()).Data); // same draws when nothing is dropped
+        var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 16, ValidationFraction = 0, Seed = 5 },
+            new AugmentSettings { OutOfPlane = 0.2 });
+        var batch = generator.GetBatches().Single();
+        int changed = 0, kept = 0;
+        for (int s = 0; s < batch.Count; s++)
+        {
+            var frame = frames[batch.Indices[s]];
+            int size = frame.Data.Length, labelSize = frame.Label!.Length;
+            Assert.Equal(frame.Label, batch.Label.AsSpan(s * labelSize, labelSize).ToArray());
+            var dropped = frame.Positions!.Select(p => p.Scatterer).Distinct()
+                .Where(k => batch.Positions[s]!.Where(p => p.Scatterer == k).All(p => !p.InData)
+                    && frame.Positions!.Any(p => p.Scatterer == k && p.InData)).ToHashSet();
+            var expected = dropped.Count == 0 ? frame.Data : simulator.Render(frame.Index, dropped).Data;
+            Assert.Equal(expected, batch.Data.AsSpan(s * size, size).ToArray());
+            Assert.Equal(frame.Positions!.Count, batch.Positions[s]!.Count);
+            if (dropped.Count > 0) changed++;
+            kept += frame.Positions!.Select(p => p.Scatterer).Distinct().Count() - dropped.Count;
+        }
+        Assert.InRange(changed, 1, batch.Count - 1);
+        Assert.True(kept > 0);
+        // Frames that were not simulated here cannot be re-rendered and pass unchanged.
+        var made = BigFrames(4);
+        var plain = new BatchGenerator(made, new BatchSettings { BatchSize = 4, ValidationFraction = 0, Shuffle = false }, new AugmentSettings { OutOfPlane = 1 });
+        Assert.Equal(made.SelectMany(f => f.Data), plain.GetBatches().Single().Data);
+    }
 }

@@ -121,4 +121,20 @@ public sealed class BatchGeneratorPipelineTests : IDisposable
         Assert.Equal(ErrorCategory.InvalidData, refused.CategoryInfo.Category);
         Assert.Contains("does not fit", refused.Exception.Message);
     }
+
+    [Fact]
+    public void OutOfPlaneReRendersStoredSimulatedFramesFromTheirOrigin()
+    {
+        _session.Ok("New-SyntheticFrame -Count 8 -Size 16 -SizeRatio 2 -Frames 3 -Scatterers 2, 4 -Seed 6 | Export-FrameDataset -Path sim.h5");
+        var batch = (Batch)_session.Ok("Get-Batch (New-BatchGenerator -Path sim.h5 -OutOfPlane 1 -BatchSize 8 -ValidationFraction 0 -Shuffle:$false) -First 1")[0].BaseObject;
+        var simulator = new ScattererSimulator(new SimulationSettings { Size = 16, SizeRatio = 2, Frames = 3, Scatterers = new(2, 4), Seed = 6 });
+        for (int s = 0; s < 8; s++)
+        {
+            var frame = simulator.Render(s);
+            var all = frame.Positions!.Select(p => p.Scatterer).ToHashSet();
+            Assert.All(batch.Positions[s]!, p => Assert.False(p.InData));
+            Assert.Equal(simulator.Render(s, all).Data, batch.Data.AsSpan(s * 768, 768).ToArray());
+            Assert.Equal(frame.Label, batch.Label.AsSpan(s * 3072, 3072).ToArray());
+        }
+    }
 }

@@ -179,11 +179,15 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         try
         {
             if (_frames.Count > 0) sources.Add(new FrameList(_frames));
-            foreach (string path in Path)
+            void OpenStores(IEnumerable<string> paths)
             {
-                opening = ResolvePath(path);
-                sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
+                foreach (string path in paths)
+                {
+                    opening = ResolvePath(path);
+                    sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
+                }
             }
+            OpenStores(Path);
             int trainingSources = sources.Count, trainingFrames = sources.Sum(p => p.Count);
             if (ValidationInput is not null)
             {
@@ -193,11 +197,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                     throw new ArgumentException($"-ValidationInput takes frames or frame store paths, not {bad.GetType().Name} ('{bad}').");
                 var heldFrames = held.OfType<Frame>().ToList();
                 if (heldFrames.Count > 0) sources.Add(new FrameList(heldFrames, "validation"));
-                foreach (string path in held.OfType<string>())
-                {
-                    opening = ResolvePath(path);
-                    sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
-                }
+                OpenStores(held.OfType<string>());
             }
             var source = sources.Count == 1 ? sources[0] : new CombinedFrameSource(sources);
             var sampling = Sampling(sources, trainingSources, trainingFrames, source.Count);

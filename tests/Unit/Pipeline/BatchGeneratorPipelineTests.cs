@@ -137,4 +137,17 @@ public sealed class BatchGeneratorPipelineTests : IDisposable
             Assert.Equal(frame.Label, batch.Label.AsSpan(s * 3072, 3072).ToArray());
         }
     }
+
+    [Fact]
+    public void AStoreCanBeTheValidationInput()
+    {
+        _session.Ok("New-SyntheticFrame -Count 5 -Size 16 -SizeRatio 2 -Seed 4 | Export-FrameDataset -Path held.h5");
+        var generator = (BatchGenerator)_session.Ok("New-SyntheticFrame -Count 12 -Size 16 -SizeRatio 2 -Seed 9 | New-BatchGenerator -ValidationInput held.h5 -BatchSize 4")[0].BaseObject;
+        Assert.Equal((12, 5), (generator.TrainingCount, generator.ValidationCount));
+        var validation = generator.GetBatches(BatchSplit.Validation).SelectMany(b => b.Sources).ToArray();
+        Assert.Equal(Enumerable.Repeat("held.h5", 5), validation);
+        var stored = new ScattererSimulator(new SimulationSettings { Size = 16, SizeRatio = 2, Seed = 4 }).Render(2);
+        Assert.Equal(stored.Data, generator.ReadFrame(14).Data);
+        generator.Dispose();
+    }
 }

@@ -73,7 +73,8 @@ internal sealed record BatchesArguments(
 /// Times augmented training batches as peer_batches.py does: one thread, then a pool of workers
 /// (BatchGenerator.Stream). The peer's pool pays for pickling batches back to its parent; ours
 /// hands them over in memory, so "pool_compute_only" is the same work timed a second time.
-/// Unlike the peer, batches come from epochs (every frame once per epoch), as the module trains.
+/// Unlike the peer, batches come from epochs (every frame once per epoch), as the module trains,
+/// and the timed loops recycle each batch's arrays as the training loop does after its copy to tensors.
 /// </summary>
 internal static class BatchesBench
 {
@@ -103,8 +104,8 @@ internal static class BatchesBench
         var loadStart = BenchJson.LoadAverage();
 
         // Warm-up batches come from a far-away epoch so the timed ones start cold on fresh numbers, as the peer's do.
-        Consume(Batches(single, a.Warmup, null, firstEpoch: 1 << 20));
-        double singleSeconds = Time(() => Consume(Batches(single, a.Batches, null)));
+        Consume(single, Batches(single, a.Warmup, null, firstEpoch: 1 << 20));
+        double singleSeconds = Time(() => Consume(single, Batches(single, a.Batches, null)));
         int totalFrames = a.Batches * a.BatchSize;
         Console.WriteLine($"batches: single thread: {a.Batches / singleSeconds:F3} batches/s, {totalFrames / singleSeconds:F1} frames/s");
 
@@ -112,9 +113,9 @@ internal static class BatchesBench
         if (a.Workers > 0)
         {
             var pool = Generator(a.Workers);
-            Consume(Batches(pool, Math.Max(a.Warmup, a.Workers), new BatchPrefetcher(), firstEpoch: 1 << 20));
-            poolSeconds = Time(() => Consume(Batches(pool, a.Batches, new BatchPrefetcher())));
-            computeSeconds = Time(() => Consume(Batches(pool, a.Batches, new BatchPrefetcher())));
+            Consume(pool, Batches(pool, Math.Max(a.Warmup, a.Workers), new BatchPrefetcher(), firstEpoch: 1 << 20));
+            poolSeconds = Time(() => Consume(pool, Batches(pool, a.Batches, new BatchPrefetcher())));
+            computeSeconds = Time(() => Consume(pool, Batches(pool, a.Batches, new BatchPrefetcher())));
             var check = Batches(pool, 3, new BatchPrefetcher()).ToList();
             var reference = Batches(single, 3, null).ToList();
             for (int i = 0; i < 3; i++)
@@ -186,9 +187,10 @@ internal static class BatchesBench
         }
     }
 
-    private static void Consume(IEnumerable<Batch> batches)
+    /// <summary>Takes each batch and hands its arrays back, as the training loop does once they are in tensors.</summary>
+    private static void Consume(BatchGenerator generator, IEnumerable<Batch> batches)
     {
-        foreach (var _ in batches) { }
+        foreach (var batch in batches) generator.Recycle(batch);
     }
 
     private static double Time(Action action)

@@ -14,6 +14,8 @@ const string Usage = """
       DataPipeline.Bench batches [--frames N] [--batches N] [--warmup N] [--batch-size N] [--workers N]
                                  [--noise-db DB] [--noise-model snr-db] [--rotation DEG] [--rescale F]
                                  [--no-shuffle] [--seed N]                         ~ peer_batches.py
+      DataPipeline.Bench stream <store.h5> [--gigabytes G] [--workers N] [--batch-size N] [--window N] [--seed N]
+                                 one streamed epoch from a frame store (written first if missing); peak RSS
     defaults: --steps 20, --warmup 3, --threads from [training] threads; --passes 3, --limit 0 (all), --workers 1.
     batches defaults as the peer's: 1024 frames, 200 batches of 32, 5 warm-up, 2 workers, 6 dB.
     """;
@@ -34,6 +36,8 @@ try
             return MatBench.Run(MatArguments.Parse(args[1..]));
         case "batches":
             return BatchesBench.Run(BatchesArguments.Parse(args[1..]));
+        case "stream":
+            return StreamBench.Run(StreamArguments.Parse(args[1..]));
         default:
             // No mode word: the peer's form, config first and --mode choosing train or infer.
             return UNetBench.Run(UNetArguments.Parse(null, args));

@@ -2,6 +2,7 @@ using System.Buffers;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Runtime;
+using DataPipeline.Engine.Simulation;
 
 namespace DataPipeline.Engine.Batching;
 
@@ -46,8 +47,11 @@ public sealed class Augmenter
 
     /// <summary>True when no augmentation is switched on; batches are then plain copies.</summary>
     public bool IsIdentity =>
-        _settings.SnrDb is null && !_settings.Flip && !_settings.Rot90 && _settings.RotationDeg == 0 &&
+        _settings.SnrDb is null && _settings.OutOfPlane == 0 && !_settings.Flip && !_settings.Rot90 && _settings.RotationDeg == 0 &&
         _settings.ShiftPx == 0 && _settings.IntensityScale.Low == 1 && _settings.IntensityScale.High == 1;
+
+    /// <summary>True when some draws move pixels (flip, turn, rotation or shift), not only scale or noise them.</summary>
+    internal bool Moves => _settings.Flip || _settings.Rot90 || _settings.RotationDeg != 0 || _settings.ShiftPx != 0;
 
     /// <summary>The switched-on augmentations in words, for the generator's list view.</summary>
     public override string ToString()
@@ -59,7 +63,46 @@ public sealed class Augmenter
         if (_settings.ShiftPx > 0) parts.Add(FormattableString.Invariant($"shift ±{_settings.ShiftPx} px"));
         if (_settings.IntensityScale is not { Low: 1, High: 1 }) parts.Add($"intensity {_settings.IntensityScale}");
         if (_settings.SnrDb is double snr) parts.Add(FormattableString.Invariant($"noise {snr} dB SNR"));
+        if (_settings.OutOfPlane > 0) parts.Add(FormattableString.Invariant($"out of plane p={_settings.OutOfPlane}"));
         return parts.Count == 0 ? "off" : string.Join(", ", parts);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<FrameOrigin, ScattererSimulator?> _simulators = new();
+
+    /// <summary>
+    /// The data of <paramref name="frame"/> re-rendered with each of its scatterers dropped with
+    /// probability out_of_plane, and its positions marking the dropped ones out of the data; null
+    /// when out_of_plane is off, nothing was dropped, or the frame cannot be re-rendered (it was not
+    /// simulated here, or carries no positions). The label is not touched: it keeps every scatterer.
+    /// </summary>
+    public (float[] Data, IReadOnlyList<ScattererPosition> Positions)? RemoveOutOfPlane(Frame frame, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (_settings.OutOfPlane == 0 || frame.Positions is null || frame.Origin is not { } origin) return null;
+        var simulator = _simulators.GetOrAdd(origin, Simulator);
+        if (simulator is null) return null;
+        var dropped = new HashSet<int>();
+        foreach (int k in frame.Positions.Select(p => p.Scatterer).Distinct().Order())
+            if (random.NextDouble() < _settings.OutOfPlane) dropped.Add(k);
+        if (dropped.Count == 0) return null;
+        var rendered = simulator.Render(frame.Index, dropped);
+        // A frame reshaped since it was simulated cannot be rebuilt; leave it as it is.
+        if (!rendered.Shape.SequenceEqual(frame.Shape)) return null;
+        return (rendered.Data, rendered.Positions!);
+    }
+
+    /// <summary>The simulator that made frames of <paramref name="origin"/>, rebuilt from its recorded settings.</summary>
+    private static ScattererSimulator? Simulator(FrameOrigin origin)
+    {
+        if (origin.Generator != nameof(ScattererSimulator) || origin.Configuration is null) return null;
+        try
+        {
+            return new ScattererSimulator(ConfigLoader.Parse(origin.Configuration, "frame origin").Simulation);
+        }
+        catch (Exception e) when (e is ConfigException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Draws one sample's parameters; only switched-on augmentations consume numbers.</summary>
@@ -100,7 +143,10 @@ public sealed class Augmenter
         return new Frame(data, frame.Shape, label, frame.LabelShape, frame.Source, frame.Index, positions, frame.Origin);
     }
 
-    /// <summary>Geometry, intensity and noise on data of <paramref name="shape"/> into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Geometry, intensity and noise on data of <paramref name="shape"/> into <paramref name="output"/>;
+    /// the two may be the same span when the draw moves nothing.
+    /// </summary>
     internal void ApplyData(ReadOnlySpan<float> data, int[] shape, Span<float> output, AugmentDraw draw, SeededRandom random)
     {
         Transform(data, shape, output, draw, 1);
@@ -123,8 +169,7 @@ public sealed class Augmenter
         foreach (float v in data) power += (double)v * v;
         double sigma = Math.Sqrt(power / data.Length) * Math.Pow(10, -snrDb / 20);
         if (sigma == 0) return;
-        for (int i = 0; i < data.Length; i++)
-            data[i] += (float)(sigma * random.NextGaussian());
+        random.AddGaussian(data, sigma);
     }
 
     /// <summary>The draw's motion on an array [H, W] or [T, H, W] whose pixels are 1/<paramref name="ratio"/> data pixels.</summary>
@@ -135,7 +180,8 @@ public sealed class Augmenter
             throw new ArgumentException($"A quarter turn needs square frames; got {h}x{w}.");
         if (!draw.Permutes && !draw.Resamples)
         {
-            source.CopyTo(output);
+            // In place (source and output one span) there is nothing to copy.
+            if (!(source.Overlaps(output, out int offset) && offset == 0)) source.CopyTo(output);
             return;
         }
         float[]? rented = null;

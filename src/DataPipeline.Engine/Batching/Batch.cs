@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DataPipeline.Engine.Frames;
 
 namespace DataPipeline.Engine.Batching;
@@ -15,17 +16,22 @@ public enum BatchSplit
 /// </summary>
 public sealed class Batch
 {
+    private float[]? _data, _label;
+    private readonly BatchBufferPool? _pool;
+
     internal Batch(BatchSplit split, int epoch, int number, int[] indices, float[] data, int[] shape, float[] label, int[] labelShape,
-        IReadOnlyList<ScattererPosition>?[] positions)
+        IReadOnlyList<ScattererPosition>?[] positions, string[] sources, BatchBufferPool? pool = null)
     {
+        Sources = sources;
+        _pool = pool;
         Positions = positions;
         Split = split;
         Epoch = epoch;
         Number = number;
         Indices = indices;
-        Data = data;
+        _data = data;
         Shape = shape;
-        Label = label;
+        _label = label;
         LabelShape = labelShape;
     }
 
@@ -36,12 +42,55 @@ public sealed class Batch
     public int Number { get; }
 
     public int[] Indices { get; }
+
+    /// <summary>Each sample's source label (a store's file name, "pipeline"), in batch order.</summary>
+    public string[] Sources { get; }
     public int Count => Indices.Length;
-    public float[] Data { get; }
+    public float[] Data => _data ?? throw Recycled();
     public int[] Shape { get; }
-    public float[] Label { get; }
+    public float[] Label => _label ?? throw Recycled();
     public int[] LabelShape { get; }
 
     /// <summary>Each sample's scatterer positions after augmentation (null where the frame has none).</summary>
     public IReadOnlyList<ScattererPosition>?[] Positions { get; }
+
+    /// <summary>Gives the arrays back to the generator's pool; reading Data or Label afterwards is an error.</summary>
+    internal void Recycle()
+    {
+        var (data, label) = (_data, _label);
+        if (data is null || label is null) throw Recycled();
+        _data = _label = null;
+        _pool?.Return(data, label);
+    }
+
+    private ObjectDisposedException Recycled() =>
+        new(nameof(Batch), $"Batch {Number} of epoch {Epoch} was recycled: its arrays now hold another batch.");
 }
+
+/// <summary>
+/// Reused arrays for full batches. A fresh 2.6 MB batch per step lands on the large-object heap and
+/// makes the collector sweep every frame in memory again and again; recycled arrays keep the steady
+/// state allocation-free. Bounded, so a consumer that never recycles costs nothing extra.
+/// </summary>
+internal sealed class BatchBufferPool(int dataLength, int labelLength, int capacity)
+{
+    private readonly ConcurrentBag<float[]> _data = [], _labels = [];
+
+    public float[] RentData() => _data.TryTake(out var a) ? a : new float[dataLength];
+    public float[] RentLabel() => _labels.TryTake(out var a) ? a : new float[labelLength];
+
+    public void Return(float[] data, float[] label)
+    {
+        if (data.Length == dataLength && _data.Count < capacity) _data.Add(data);
+        if (label.Length == labelLength && _labels.Count < capacity) _labels.Add(label);
+    }
+}
+
+/// <summary>
+/// How a generator splits and weights its frames when ValidationFraction and uniform sampling are
+/// not what is wanted. Indices are generator positions (0..FrameCount-1).
+/// </summary>
+/// <param name="TrainingIndex">The training frames; null = every frame not in ValidationIndex.</param>
+/// <param name="ValidationIndex">The validation frames; null = every frame not in TrainingIndex.</param>
+/// <param name="Weights">One non-negative weight per frame; training draws frames with replacement in proportion to them.</param>
+public sealed record BatchSampling(int[]? TrainingIndex = null, int[]? ValidationIndex = null, double[]? Weights = null);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Runtime;
@@ -10,31 +11,54 @@ namespace DataPipeline.Engine.Batching;
 /// epoch ever covered the data, and without shuffling returned the same batch forever). The
 /// validation split and each epoch's order are fixed by the seed.
 ///
+/// The frames come from an <see cref="IFrameSource"/>: a list in memory, or a frame store streamed
+/// chunk by chunk with bounded memory. Over a store, an epoch shuffles the order of the chunks and
+/// then the frames within each window of <see cref="ShuffleWindow"/> chunks, so a worker never
+/// reads far outside the few chunks it has cached.
+///
 /// Deliberately not IEnumerable: PowerShell unrolls enumerables piped from a variable, and a
 /// generator must travel down the pipeline as one object.
 /// </summary>
-public sealed class BatchGenerator
+public sealed class BatchGenerator : IDisposable
 {
-    private readonly IReadOnlyList<Frame> _frames;
+    private readonly IFrameSource _source;
     private readonly int[] _training;
     private readonly int[] _validation;
+    private readonly int _dataSize, _labelSize;
+    private readonly BatchBufferPool _pool;
+    private readonly double[]? _cumulative; // running sums of the training frames' weights, when weighted
 
-    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null)
+    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null)
+        : this(new FrameList(frames), settings, augment, sampling)
     {
-        ArgumentNullException.ThrowIfNull(frames);
-        if (frames.Count == 0)
-            throw new ArgumentException("A batch generator needs at least one frame.", nameof(frames));
-        CheckFramesAgree(frames);
+    }
+
+    /// <param name="sampling">Explicit splits and per-frame weights; null = split by ValidationFraction, uniform weights.</param>
+    public BatchGenerator(IFrameSource source, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (source.Count == 0)
+            throw new ArgumentException("A batch generator needs at least one frame.", nameof(source));
         if (settings.BatchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(settings), $"BatchSize must be at least 1; got {settings.BatchSize}.");
         if (settings.ValidationFraction is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(settings), $"ValidationFraction must be in [0, 1); got {settings.ValidationFraction}.");
+        if (settings.ShuffleWindow < 1)
+            throw new ArgumentOutOfRangeException(nameof(settings), $"ShuffleWindow must be at least 1 chunk; got {settings.ShuffleWindow}.");
 
-        _frames = frames;
+        _source = source;
+        PatchSize = settings.PatchSize;
+        PatchOnLabel = settings.PatchOnLabel;
+        if (PatchOnLabel && PatchSize == 0)
+            throw new ArgumentException("patch_on_label centres patches, so it needs a patch_size.", nameof(settings));
+        if (PatchSize > 0 && (PatchSize > source.FrameShape[^1] || PatchSize > source.FrameShape[^2]))
+            throw new ArgumentException($"A patch of {PatchSize}x{PatchSize} does not fit in frames of {source.FrameShape[^2]}x{source.FrameShape[^1]}.", nameof(settings));
         BatchSize = settings.BatchSize;
         Shuffle = settings.Shuffle;
         DropLast = settings.DropLast;
         ValidationFraction = settings.ValidationFraction;
+        ShuffleWindow = settings.ShuffleWindow;
         Seed = settings.Seed;
         Workers = settings.Workers >= 1 ? settings.Workers
             : throw new ArgumentOutOfRangeException(nameof(settings), $"Workers must be at least 1; got {settings.Workers}.");
@@ -43,10 +67,40 @@ public sealed class BatchGenerator
         Augmenter = new Augmenter(augment ?? new AugmentSettings());
         if (Augmenter.Settings.Rot90 && FrameShape[^1] != FrameShape[^2])
             throw new ArgumentException($"rot90 needs square frames; these are {FrameShape[^2]}x{FrameShape[^1]}.", nameof(augment));
-        (_training, _validation) = Split(frames.Count, settings.ValidationFraction, settings.Seed);
+        (_training, _validation) = sampling?.TrainingIndex is null && sampling?.ValidationIndex is null
+            ? Split(source.Count, settings.ValidationFraction, settings.Seed)
+            : ExplicitSplit(source.Count, sampling.TrainingIndex, sampling.ValidationIndex);
+        if (_training.Length == 0)
+            throw new ArgumentException("No training frames: the validation set holds every frame.");
+        if (sampling?.Weights is double[] weights)
+        {
+            if (weights.Length != source.Count)
+                throw new ArgumentException($"{weights.Length} weights for {source.Count} frames; give one weight per frame.", nameof(sampling));
+            if (weights.Any(w => !double.IsFinite(w) || w < 0))
+                throw new ArgumentException("Frame weights must be finite and not negative.", nameof(sampling));
+            _cumulative = new double[_training.Length];
+            double sum = 0;
+            for (int i = 0; i < _training.Length; i++) _cumulative[i] = sum += weights[_training[i]];
+            if (!(sum > 0)) throw new ArgumentException("The training frames' weights are all zero; at least one must be positive.", nameof(sampling));
+        }
+        Replacement = settings.Replacement || _cumulative is not null;
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
+        _dataSize = Frame.ElementCount(FrameShape);
+        _labelSize = Frame.ElementCount(LabelShape);
+        // Enough buffers for every batch in flight (being built, ready, being trained on) and a spare.
+        _pool = new BatchBufferPool(BatchSize * _dataSize, BatchSize * _labelSize, Prefetch + 2 * Workers + 2);
+    }
+
+    /// <summary>
+    /// Chunk blocks a store source should cache for these settings: the window being visited, the
+    /// next one (workers straddle the boundary) and one per worker, so no chunk is read twice in an epoch.
+    /// </summary>
+    public static int CacheBlocksFor(BatchSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return 2 * Math.Max(settings.ShuffleWindow, 1) + Math.Max(settings.Workers, 1);
     }
 
     public int BatchSize { get; }
@@ -54,6 +108,21 @@ public sealed class BatchGenerator
     public bool DropLast { get; }
     public double ValidationFraction { get; }
     public long Seed { get; }
+
+    /// <summary>
+    /// Each epoch draws TrainingCount frames with replacement (weighted, when weights were given)
+    /// instead of visiting every training frame once.
+    /// </summary>
+    public bool Replacement { get; }
+
+    /// <summary>True when frames carry sampling weights (sampling is then with replacement).</summary>
+    public bool Weighted => _cumulative is not null;
+
+    /// <summary>Chunks whose frames are shuffled together, when the source is read in chunks.</summary>
+    public int ShuffleWindow { get; }
+
+    /// <summary>Where the frames come from.</summary>
+    public IFrameSource Source => _source;
 
     /// <summary>Background tasks that build batches in <see cref="Stream"/>.</summary>
     public int Workers { get; }
@@ -64,20 +133,32 @@ public sealed class BatchGenerator
     /// <summary>Applied to training batches only: validation scores the frames as they are.</summary>
     public Augmenter Augmenter { get; }
 
-    public int FrameCount => _frames.Count;
+    public int FrameCount => _source.Count;
     public int TrainingCount => _training.Length;
     public int ValidationCount => _validation.Length;
 
     /// <summary>Shape of one frame's data: [H, W] or [T, H, W].</summary>
-    public int[] FrameShape => _frames[0].Shape;
-    public int[] LabelShape => _frames[0].LabelShape!;
+    /// <summary>Shape of one sample's data as the model sees it: the frame's, or the patch's when patching.</summary>
+    public int[] FrameShape => PatchSize == 0 ? _source.FrameShape : [.. _source.FrameShape[..^2], PatchSize, PatchSize];
+
+    /// <summary>Shape of one sample's label: the frame's, or the patch's at the label's resolution.</summary>
+    public int[] LabelShape => PatchSize == 0 ? _source.LabelShape : [.. _source.LabelShape[..^2], PatchSize * Ratio, PatchSize * Ratio];
+
+    /// <summary>Side of the square patches cut from every frame, in data pixels; 0 = whole frames.</summary>
+    public int PatchSize { get; }
+
+    /// <summary>Patches are centred on a label maximum (a scatterer) rather than placed anywhere.</summary>
+    public bool PatchOnLabel { get; }
+
+    private int Ratio => _source.LabelShape[^1] / _source.FrameShape[^1];
 
     public int TrainingBatchesPerEpoch => BatchCount(_training.Length, DropLast);
 
     /// <summary>Validation never drops frames: every held-out frame is scored.</summary>
     public int ValidationBatchesPerEpoch => BatchCount(_validation.Length, dropLast: false);
 
-    public IReadOnlyList<Frame> Frames => _frames;
+    /// <summary>The frame at generator position <paramref name="index"/> (as in <see cref="Batch.Indices"/>).</summary>
+    public Frame ReadFrame(int index) => _source.Read(index);
 
     private int BatchCount(int frames, bool dropLast) =>
         dropLast ? frames / BatchSize : (frames + BatchSize - 1) / BatchSize;
@@ -86,9 +167,73 @@ public sealed class BatchGenerator
     public int[] EpochOrder(BatchSplit split, int epoch)
     {
         if (split == BatchSplit.Validation) return (int[])_validation.Clone();
+        var random = new SeededRandom(Seed, 1 + (long)epoch);
+        if (Replacement)
+        {
+            var drawn = Draw(random);
+            return _source.IsChunked ? WindowShuffle(drawn, random) : drawn;
+        }
         var order = (int[])_training.Clone();
-        if (Shuffle)
-            new SeededRandom(Seed, 1 + (long)epoch).Shuffle(order);
+        if (!Shuffle) return order;
+        if (!_source.IsChunked)
+        {
+            random.Shuffle(order);
+            return order;
+        }
+        return WindowShuffle(order, random);
+    }
+
+    /// <summary>TrainingCount draws with replacement, each frame with probability proportional to its weight (uniform without weights).</summary>
+    private int[] Draw(SeededRandom random)
+    {
+        var drawn = new int[_training.Length];
+        for (int k = 0; k < drawn.Length; k++)
+        {
+            if (_cumulative is null)
+            {
+                drawn[k] = _training[random.NextInt(0, _training.Length - 1)];
+                continue;
+            }
+            double u = random.NextDouble() * _cumulative[^1];
+            // The first running sum above u; zero-weight frames (equal sums) are never chosen.
+            int at = Array.BinarySearch(_cumulative, u);
+            at = at >= 0 ? at + 1 : ~at;
+            while (at < _cumulative.Length - 1 && _cumulative[at] <= u) at++;
+            drawn[k] = _training[Math.Min(at, _cumulative.Length - 1)];
+        }
+        return drawn;
+    }
+
+    /// <summary>
+    /// Chunks in a random order, then the frames of each run of <see cref="ShuffleWindow"/> chunks
+    /// shuffled among themselves: what offline sequencers do so that random access never thrashes
+    /// a small chunk cache. Every frame still comes exactly once.
+    /// </summary>
+    private int[] WindowShuffle(int[] training, SeededRandom random)
+    {
+        var chunks = new List<List<int>>();
+        var byChunk = new Dictionary<long, List<int>>();
+        foreach (int index in training)
+        {
+            long chunk = _source.ChunkOf(index);
+            if (!byChunk.TryGetValue(chunk, out var members))
+            {
+                byChunk[chunk] = members = [];
+                chunks.Add(members);
+            }
+            members.Add(index);
+        }
+        var chunkOrder = chunks.ToArray();
+        random.Shuffle(chunkOrder);
+        var order = new int[training.Length];
+        int filled = 0;
+        for (int first = 0; first < chunkOrder.Length; first += ShuffleWindow)
+        {
+            int windowStart = filled;
+            for (int c = first; c < Math.Min(first + ShuffleWindow, chunkOrder.Length); c++)
+                foreach (int index in chunkOrder[c]) order[filled++] = index;
+            random.Shuffle(order.AsSpan(windowStart, filled - windowStart));
+        }
         return order;
     }
 
@@ -128,29 +273,167 @@ public sealed class BatchGenerator
         int start = number * BatchSize;
         int[] indices = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
         int[] frameShape = FrameShape, labelShape = LabelShape;
-        int dataSize = _frames[0].Data.Length, labelSize = _frames[0].Label!.Length;
-        var data = new float[indices.Length * dataSize];
-        var label = new float[indices.Length * labelSize];
+        int dataSize = _dataSize, labelSize = _labelSize;
+        bool full = indices.Length == BatchSize;
+        var data = full ? _pool.RentData() : new float[indices.Length * dataSize];
+        var label = full ? _pool.RentLabel() : new float[indices.Length * labelSize];
         var positions = new IReadOnlyList<ScattererPosition>?[indices.Length];
         bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
         var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
-        for (int i = 0; i < indices.Length; i++)
+        float[]? scratch = augment && Augmenter.Moves ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
+        int wholeData = Frame.ElementCount(_source.FrameShape), wholeLabel = Frame.ElementCount(_source.LabelShape);
+        float[]? whole = PatchSize > 0 ? ArrayPool<float>.Shared.Rent(wholeData + wholeLabel) : null;
+        // Validation patches come from epoch 0's stream, so every epoch scores the same patches.
+        var patchRandom = whole is null ? null
+            : new SeededRandom(Seed ^ (split == BatchSplit.Training ? PatchSeedTraining : PatchSeedValidation),
+                AugmentStream(split == BatchSplit.Training ? epoch : 0, number));
+        IReadOnlyList<ScattererPosition>? Fetch(int index, Span<float> dataOut, Span<float> labelOut) =>
+            whole is null ? Copy(index, dataOut, labelOut, random)
+                : CutPatch(index, whole.AsSpan(0, wholeData), whole.AsSpan(wholeData, wholeLabel), dataOut, labelOut, patchRandom!, random);
+        try
         {
-            var frame = _frames[indices[i]];
-            if (random is null)
+            for (int i = 0; i < indices.Length; i++)
             {
-                frame.Data.CopyTo(data, i * dataSize);
-                frame.Label!.CopyTo(label, i * labelSize);
-                positions[i] = frame.Positions;
-                continue;
+                var dataOut = data.AsSpan(i * dataSize, dataSize);
+                var labelOut = label.AsSpan(i * labelSize, labelSize);
+                if (random is null)
+                {
+                    positions[i] = Fetch(indices[i], dataOut, labelOut);
+                    continue;
+                }
+                var draw = Augmenter.Draw(random);
+                if (!draw.Permutes && !draw.Resamples)
+                {
+                    // Nothing moves: the frame goes straight into the batch and is scaled and noised
+                    // there, saving a pass over its values (the copies, not the noise, set the pace).
+                    var kept = Fetch(indices[i], dataOut, labelOut);
+                    Augmenter.ApplyData(dataOut, frameShape, dataOut, draw, random);
+                    positions[i] = kept is null ? null : Augmenter.TransformPositions(kept, frameShape, draw);
+                    continue;
+                }
+                var rawData = scratch.AsSpan(0, dataSize);
+                var rawLabel = scratch.AsSpan(dataSize, labelSize);
+                var raw = Fetch(indices[i], rawData, rawLabel);
+                Augmenter.ApplyData(rawData, frameShape, dataOut, draw, random);
+                Augmenter.Transform(rawLabel, labelShape, labelOut, draw, labelShape[^1] / frameShape[^1]);
+                positions[i] = raw is null ? null : Augmenter.TransformPositions(raw, frameShape, draw);
             }
-            var draw = Augmenter.Draw(random);
-            Augmenter.ApplyData(frame.Data, frameShape, data.AsSpan(i * dataSize, dataSize), draw, random);
-            Augmenter.Transform(frame.Label!, labelShape, label.AsSpan(i * labelSize, labelSize), draw, frame.SizeRatio);
-            positions[i] = frame.Positions is null ? null : Augmenter.TransformPositions(frame.Positions, frameShape, draw);
         }
+        finally
+        {
+            if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
+            if (whole is not null) ArrayPool<float>.Shared.Return(whole);
+        }
+        var sources = Array.ConvertAll(indices, _source.SourceLabel);
         return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
-            label, [indices.Length, 1, .. labelShape], positions);
+            label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null);
+    }
+
+    /// <summary>
+    /// Frame <paramref name="index"/> whole into the spans; when augmenting with out_of_plane, its
+    /// data re-rendered without the scatterers <see cref="Augmenter.RemoveOutOfPlane"/> drops.
+    /// </summary>
+    private IReadOnlyList<ScattererPosition>? Copy(int index, Span<float> data, Span<float> label, SeededRandom? augment)
+    {
+        var positions = _source.CopyTo(index, data, label);
+        if (augment is null || Augmenter.Settings.OutOfPlane == 0 || positions is null) return positions;
+        if (Augmenter.RemoveOutOfPlane(_source.Read(index), augment) is not var (rendered, kept)) return positions;
+        rendered.CopyTo(data);
+        return kept;
+    }
+
+    private const long PatchSeedTraining = 0x5041544348L, PatchSeedValidation = 0x56414C4944L; // "PATCH", "VALID"
+
+    /// <summary>
+    /// Reads frame <paramref name="index"/> whole into the scratch spans and cuts one patch of data
+    /// and label from it (the label at its own resolution, so they stay aligned), either anywhere or
+    /// centred on a label maximum; positions move with the patch and those outside it are dropped.
+    /// </summary>
+    private IReadOnlyList<ScattererPosition>? CutPatch(int index, Span<float> data, Span<float> label,
+        Span<float> dataOut, Span<float> labelOut, SeededRandom random, SeededRandom? augment)
+    {
+        var positions = Copy(index, data, label, augment);
+        int h = _source.FrameShape[^2], w = _source.FrameShape[^1], p = PatchSize, r = Ratio;
+        int steps = data.Length / (h * w);
+        int top = random.NextInt(0, h - p), left = random.NextInt(0, w - p);
+        if (PatchOnLabel && LabelMaximum(label, h * r, w * r, steps, random) is (int row, int column))
+        {
+            top = Math.Clamp(row / r - p / 2, 0, h - p);
+            left = Math.Clamp(column / r - p / 2, 0, w - p);
+        }
+        for (int t = 0; t < steps; t++)
+        {
+            for (int i = 0; i < p; i++)
+                data.Slice(t * h * w + (top + i) * w + left, p).CopyTo(dataOut.Slice((t * p + i) * p, p));
+            int lw = w * r, lp = p * r;
+            for (int i = 0; i < lp; i++)
+                label.Slice(t * h * r * lw + (top * r + i) * lw + left * r, lp).CopyTo(labelOut.Slice((t * lp + i) * lp, lp));
+        }
+        if (positions is null) return null;
+        var inside = new List<ScattererPosition>(positions.Count);
+        foreach (var q in positions)
+        {
+            var moved = q with { Row = q.Row - top, Column = q.Column - left };
+            if (moved.Row >= -0.5 && moved.Row < p - 0.5 && moved.Column >= -0.5 && moved.Column < p - 0.5) inside.Add(moved);
+        }
+        return inside;
+    }
+
+    /// <summary>
+    /// A label pixel chosen at random among the label's local maxima above zero (at any time
+    /// step), i.e. on one of its scatterers; null for an empty label.
+    /// </summary>
+    private static (int Row, int Column)? LabelMaximum(ReadOnlySpan<float> label, int h, int w, int steps, SeededRandom random)
+    {
+        var peaks = new List<(int, int)>();
+        for (int t = 0; t < steps; t++)
+        {
+            var plane = label.Slice(t * h * w, h * w);
+            for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++)
+            {
+                float v = plane[i * w + j];
+                if (v <= 0) continue;
+                if ((i > 0 && plane[(i - 1) * w + j] > v) || (i < h - 1 && plane[(i + 1) * w + j] > v) ||
+                    (j > 0 && plane[i * w + j - 1] > v) || (j < w - 1 && plane[i * w + j + 1] > v)) continue;
+                peaks.Add((i, j));
+            }
+        }
+        return peaks.Count == 0 ? null : peaks[random.NextInt(0, peaks.Count - 1)];
+    }
+
+    /// <summary>
+    /// Hands <paramref name="batch"/>'s arrays back for the next batches to fill, once the caller
+    /// has copied them (into tensors); the batch must not be read afterwards. Batches that are never
+    /// recycled (Get-Batch's) simply stay the caller's.
+    /// </summary>
+    public void Recycle(Batch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.Recycle();
+    }
+
+    public void Dispose() => (_source as IDisposable)?.Dispose();
+
+    /// <summary>Index lists as given; a list left out is every frame not in the other.</summary>
+    private static (int[] Training, int[] Validation) ExplicitSplit(int count, int[]? training, int[]? validation)
+    {
+        foreach (var (name, list) in new[] { ("TrainingIndex", training), ("ValidationIndex", validation) })
+        {
+            if (list is null) continue;
+            if (list.Any(i => i < 0 || i >= count))
+                throw new ArgumentException($"{name} holds {list.First(i => i < 0 || i >= count)}, but the frames are numbered 0 to {count - 1}.");
+            if (list.Distinct().Count() != list.Length)
+                throw new ArgumentException($"{name} names frame {list.GroupBy(i => i).First(g => g.Count() > 1).Key} more than once.");
+        }
+        var train = training ?? Enumerable.Range(0, count).Except(validation!).ToArray();
+        var held = validation ?? Enumerable.Range(0, count).Except(training!).ToArray();
+        var both = train.Intersect(held).ToArray();
+        if (both.Length > 0)
+            throw new ArgumentException($"Frame {both[0]} is in both TrainingIndex and ValidationIndex; a frame can be in one split only.");
+        var sortedTrain = train.Order().ToArray();
+        var sortedHeld = held.Order().ToArray();
+        return (sortedTrain, sortedHeld);
     }
 
     private static (int[] Training, int[] Validation) Split(int count, double fraction, long seed)
@@ -165,20 +448,5 @@ public sealed class BatchGenerator
         Array.Sort(held);
         Array.Sort(kept);
         return (kept, held);
-    }
-
-    private static void CheckFramesAgree(IReadOnlyList<Frame> frames)
-    {
-        var first = frames[0];
-        for (int i = 0; i < frames.Count; i++)
-        {
-            var f = frames[i];
-            if (f.Label is null)
-                throw new ArgumentException($"Frame {i} ({f}) has no label; training needs labelled frames.");
-            if (!f.Shape.SequenceEqual(first.Shape) || !f.LabelShape!.SequenceEqual(first.LabelShape!))
-                throw new ArgumentException(
-                    $"Frame {i} ({f}) is [{string.Join("x", f.Shape)}] -> [{string.Join("x", f.LabelShape!)}] but frame 0 is " +
-                    $"[{string.Join("x", first.Shape)}] -> [{string.Join("x", first.LabelShape!)}]; all frames of a generator must have one shape.");
-        }
     }
 }

@@ -99,6 +99,15 @@ public sealed class BatchSettings
     [ConfigKey("validation_fraction", "Share of the frames held out for validation, chosen by seed.", Min = 0, Max = 1, MaxExclusive = true)]
     public double ValidationFraction { get; set; } = 0.2;
 
+    [ConfigKey("replacement", "Draw each epoch's training frames with replacement (as many draws as training frames) instead of visiting every frame once. Frame or source weights always sample this way.")]
+    public bool Replacement { get; set; }
+
+    [ConfigKey("patch_size", "Cut a random square patch of this many data pixels from every frame (data and label together, the label at its own resolution); 0 = whole frames. For models trained on patches of large frames; validation uses the same patches every epoch.", Min = 0, Max = 65536)]
+    public int PatchSize { get; set; }
+
+    [ConfigKey("patch_on_label", "Centre each patch on a label maximum (a scatterer), so that no patch is empty; needs patch_size.")]
+    public bool PatchOnLabel { get; set; }
+
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 
@@ -107,6 +116,9 @@ public sealed class BatchSettings
 
     [ConfigKey("workers", "Background tasks that build batches; the batches are the same whatever the number.", Min = 1, Max = 64)]
     public int Workers { get; set; } = 1;
+
+    [ConfigKey("shuffle_window", "For a frame store (New-BatchGenerator -Path): chunks whose frames are shuffled together. Each epoch shuffles the order of the store's chunks, then the frames within each run of this many chunks; memory holds about twice this many chunks.", Min = 1, Max = 4096)]
+    public int ShuffleWindow { get; set; } = 16;
 
     [ConfigKey("seed", "Seed of the validation split, the epoch order and the augmentation.")]
     public long Seed { get; set; }
@@ -129,6 +141,9 @@ public sealed class AugmentSettings
 
     [ConfigKey("shift_px", "Shift each sample by up to this many data pixels along each axis (uniform, sub-pixel, bilinear); 0 = off.", Min = 0, Max = 4096)]
     public double ShiftPx { get; set; }
+
+    [ConfigKey("out_of_plane", "Probability that each scatterer of a training sample is dropped from the data at every time step, as if it had left the imaging plane; the label and positions keep it (the model learns to localise only what it can see; positions mark it InData = false). Only simulated frames (New-SyntheticFrame, or stores of them) can be re-rendered without it; other frames pass unchanged. The original's OutOfPlaneScat = None meant about one scatterer per time series: 1 / (scatterers per frame). 0 = off.", Min = 0, Max = 1)]
+    public double OutOfPlane { get; set; }
 
     [ConfigKey("intensity_scale", "Multiply the data by a factor uniform in [lo, hi]; [1, 1] = off.", Min = 0, Max = 1e6)]
     public DoubleRange IntensityScale { get; set; } = new(1, 1);

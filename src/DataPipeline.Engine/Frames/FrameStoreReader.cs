@@ -21,11 +21,7 @@ public sealed class FrameStoreReader : IDisposable
     private readonly int _frameValues, _labelValues;
     private readonly FrameOrigin?[] _origins;
 
-    private int _blockStart = -1;
-    private readonly float[] _blockData;
-    private readonly float[] _blockLabels;
-    private double[] _blockPositions = [];
-    private long _blockFirstRow;
+    private FrameStoreBlock? _block;
 
     private FrameStoreReader(string path, NativeFile file)
     {
@@ -66,9 +62,6 @@ public sealed class FrameStoreReader : IDisposable
         _origins = Manifest.Sources.Select(s => s.ToOrigin()).ToArray();
         if (SourceIds.Any(id => id < 0 || id >= _origins.Length))
             throw new FrameStoreException("dataset 'source_id' refers to a source the manifest does not list.", path);
-
-        _blockData = new float[Manifest.ChunkFrames * _frameValues];
-        _blockLabels = new float[Manifest.ChunkFrames * _labelValues];
     }
 
     /// <summary>Opens a store; a file that is not a readable frame store gives a <see cref="FrameStoreException"/>.</summary>
@@ -116,24 +109,9 @@ public sealed class FrameStoreReader : IDisposable
     {
         if (position < 0 || position >= Count)
             throw new ArgumentOutOfRangeException(nameof(position), position, $"The store holds frames 0 to {Count - 1}.");
-        int chunk = Manifest.ChunkFrames;
-        int blockStart = position / chunk * chunk;
-        if (blockStart != _blockStart) LoadBlock(blockStart);
-        int offset = position - _blockStart;
-
-        var data = _blockData.AsSpan(offset * _frameValues, _frameValues).ToArray();
-        float[]? label = _labels is null ? null : _blockLabels.AsSpan(offset * _labelValues, _labelValues).ToArray();
-        var rows = PositionRowsOf(position);
-        List<ScattererPosition>? positions = null;
-        if (PositionCounts[position] >= 0)
-        {
-            positions = new List<ScattererPosition>(PositionCounts[position]);
-            for (int i = 0; i < rows.Length; i += 5)
-                positions.Add(new ScattererPosition((int)rows[i], (int)rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4] != 0));
-        }
-        int source = SourceIds[position];
-        return new Frame(data, (int[])Manifest.FrameShape.Clone(), label, (int[]?)Manifest.LabelShape?.Clone(),
-            Manifest.Sources[source].Name, checked((int)Indices[position]), positions, _origins[source]);
+        int blockStart = position / Manifest.ChunkFrames * Manifest.ChunkFrames;
+        if (_block?.Start != blockStart) _block = ReadBlock(blockStart);
+        return _block.Frame(position);
     }
 
     /// <summary>Frames first .. first+count-1 in store order.</summary>
@@ -163,38 +141,50 @@ public sealed class FrameStoreReader : IDisposable
             throw new FrameStoreException($"the frames do not match the manifest's content hash ({Manifest.ContentHash}, read {actual}); the store is damaged.", Path);
     }
 
-    private ReadOnlySpan<double> PositionRowsOf(int position)
-    {
-        int count = Math.Max(0, PositionCounts[position]);
-        return _blockPositions.AsSpan((int)(PositionStarts[position] - _blockFirstRow) * 5, count * 5);
-    }
+    private ReadOnlySpan<double> PositionRowsOf(int position) => _block!.PositionRowsOf(position);
 
-    private void LoadBlock(int blockStart)
+    /// <summary>
+    /// The chunk block starting at frame <paramref name="blockStart"/> (a multiple of
+    /// manifest.chunk_frames) in fresh arrays, so callers may keep several. Not thread-safe: the
+    /// HDF5 file is read through one handle.
+    /// </summary>
+    internal FrameStoreBlock ReadBlock(int blockStart)
     {
         int n = Math.Min(Manifest.ChunkFrames, Count - blockStart);
         try
         {
-            ReadFrames(_data, blockStart, n, Manifest.FrameShape, _blockData.AsSpan(0, n * _frameValues));
+            var data = new float[n * _frameValues];
+            var labels = new float[n * _labelValues];
+            ReadFrames(_data, blockStart, n, Manifest.FrameShape, data);
             if (_labels is not null)
-                ReadFrames(_labels, blockStart, n, Manifest.LabelShape!, _blockLabels.AsSpan(0, n * _labelValues));
+                ReadFrames(_labels, blockStart, n, Manifest.LabelShape!, labels);
             int last = blockStart + n - 1;
             long firstRow = PositionStarts[blockStart];
             long endRow = PositionStarts[last] + Math.Max(0, PositionCounts[last]);
-            _blockPositions = new double[(endRow - firstRow) * 5];
+            var positions = new double[(endRow - firstRow) * 5];
             if (endRow > firstRow)
             {
                 var selection = new HyperslabSelection(2, [(ulong)firstRow, 0], [(ulong)(endRow - firstRow), 5]);
-                _positions!.Read<double>(_blockPositions.AsSpan(), fileSelection: selection, memoryDims: [(ulong)_blockPositions.Length]);
+                _positions!.Read<double>(positions.AsSpan(), fileSelection: selection, memoryDims: [(ulong)positions.Length]);
             }
-            _blockFirstRow = firstRow;
+            return new FrameStoreBlock(this, blockStart, n, data, labels, positions, firstRow);
         }
         catch (Exception e) when (e is not FrameStoreException)
         {
-            _blockStart = -1;
             throw new FrameStoreException($"frames {blockStart} to {blockStart + n - 1} cannot be read ({e.Message}); the store is damaged or truncated.", Path, e);
         }
-        _blockStart = blockStart;
     }
+
+    internal Frame MakeFrame(int position, float[] data, float[]? label, IReadOnlyList<ScattererPosition>? positions)
+    {
+        int source = SourceIds[position];
+        return new Frame(data, (int[])Manifest.FrameShape.Clone(), label, (int[]?)Manifest.LabelShape?.Clone(),
+            Manifest.Sources[source].Name, checked((int)Indices[position]), positions, _origins[source]);
+    }
+
+    internal int FrameValues => _frameValues;
+    internal int LabelValues => _labelValues;
+    internal bool HasLabels => _labels is not null;
 
     private static void ReadFrames(NativeDataset dataset, int first, int count, int[] shape, Span<float> target)
     {
@@ -205,4 +195,52 @@ public sealed class FrameStoreReader : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
+}
+
+/// <summary>One chunk block of a store in memory: the frames' values and their position rows.</summary>
+internal sealed class FrameStoreBlock
+{
+    private readonly FrameStoreReader _store;
+    private readonly float[] _data, _labels;
+    private readonly double[] _positions;
+    private readonly long _firstRow;
+
+    internal FrameStoreBlock(FrameStoreReader store, int start, int count, float[] data, float[] labels, double[] positions, long firstRow)
+    {
+        _store = store;
+        Start = start;
+        Count = count;
+        _data = data;
+        _labels = labels;
+        _positions = positions;
+        _firstRow = firstRow;
+    }
+
+    public int Start { get; }
+    public int Count { get; }
+
+    /// <summary>Bytes held, for bounding a cache of blocks.</summary>
+    public long Bytes => (_data.LongLength + _labels.LongLength) * sizeof(float) + _positions.LongLength * sizeof(double);
+
+    public ReadOnlySpan<double> PositionRowsOf(int position)
+    {
+        int count = Math.Max(0, _store.PositionCounts[position]);
+        return _positions.AsSpan((int)(_store.PositionStarts[position] - _firstRow) * 5, count * 5);
+    }
+
+    public IReadOnlyList<ScattererPosition>? Positions(int position)
+    {
+        if (_store.PositionCounts[position] < 0) return null;
+        var rows = PositionRowsOf(position);
+        var positions = new List<ScattererPosition>(rows.Length / 5);
+        for (int i = 0; i < rows.Length; i += 5)
+            positions.Add(new ScattererPosition((int)rows[i], (int)rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4] != 0));
+        return positions;
+    }
+
+    public ReadOnlySpan<float> Data(int position) => _data.AsSpan((position - Start) * _store.FrameValues, _store.FrameValues);
+    public ReadOnlySpan<float> Label(int position) => _labels.AsSpan((position - Start) * _store.LabelValues, _store.LabelValues);
+
+    public Frame Frame(int position) =>
+        _store.MakeFrame(position, Data(position).ToArray(), _store.HasLabels ? Label(position).ToArray() : null, Positions(position));
 }

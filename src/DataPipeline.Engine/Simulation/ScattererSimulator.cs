@@ -68,7 +68,15 @@ public sealed class ScattererSimulator
     }
 
     /// <summary>Frame <paramref name="index"/> of this seed.</summary>
-    public Frame Render(int index)
+    public Frame Render(int index) => Render(index, null);
+
+    /// <summary>
+    /// Frame <paramref name="index"/> of this seed with the scatterers numbered in
+    /// <paramref name="outOfPlane"/> left out of the data at every step (they moved out of the
+    /// imaging plane), but kept in the label and in the positions (InData false). Every random draw
+    /// is made as for the full frame, so the other scatterers and the noise are unchanged.
+    /// </summary>
+    public Frame Render(int index, IReadOnlySet<int>? outOfPlane)
     {
         var s = _settings;
         var random = new SeededRandom(s.Seed, index);
@@ -92,7 +100,7 @@ public sealed class ScattererSimulator
             for (int step = 0; step < t; step++)
             {
                 double pr = row + step * dRow, pc = column + step * dColumn;
-                bool inData = random.NextDouble() >= s.RemovalProbability;
+                bool inData = random.NextDouble() >= s.RemovalProbability && outOfPlane?.Contains(k) != true;
                 bool inFrame = pr >= -0.5 && pr < size - 0.5 && pc >= -0.5 && pc < size - 0.5;
                 if (inFrame)
                     positions.Add(new ScattererPosition(step, k, pr, pc, inData));

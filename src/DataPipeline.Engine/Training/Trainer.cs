@@ -273,6 +273,8 @@ public sealed class Trainer
             step++;
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
+            // The tensors hold copies, so the arrays can go back for the workers to refill.
+            c.Generator.Recycle(batch);
             c.Optimizer.zero_grad();
             // Dropout is the network's only draw from the generator; without it the forward pass
             // needs no lock, and runs side by side stay fully parallel.
@@ -331,8 +333,9 @@ public sealed class Trainer
         if (c.Generator.ValidationCount == 0) return (metrics, null);
         bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
         int every = _config.Training.LocalisationEvery;
-        // Localisation needs the true positions, which simulated frames carry and imported ones may not.
-        var localisation = every > 0 && epoch % every == 0 && c.Generator.Frames.All(f => f.Positions is not null)
+        // Localisation needs the true positions, which simulated frames carry and imported ones may not,
+        // and whole frames: a patch's prediction does not cover its frame.
+        var localisation = every > 0 && epoch % every == 0 && c.Generator.Source.HasPositions && c.Generator.PatchSize == 0
             ? new LocalisationEvaluator(_config.Evaluation)
             : null;
         var preview = PreviewFramesFor(c.Generator, epoch);
@@ -344,6 +347,7 @@ public sealed class Trainer
             c.Cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
+            c.Generator.Recycle(batch);
             var output = Forward(c, input, drawsRandom: false);
             double lossValue = ComputeLoss(output, target, probabilities, epoch, ++done).item<float>();
             var probability = probabilities ? output : output.sigmoid();
@@ -360,7 +364,7 @@ public sealed class Trainer
     private SortedDictionary<int, Frame?>? PreviewFramesFor(BatchGenerator generator, int epoch)
     {
         int every = _config.Training.PreviewEvery;
-        if (every == 0 || epoch % every != 0) return null;
+        if (every == 0 || epoch % every != 0 || generator.PatchSize > 0) return null;
         return new SortedDictionary<int, Frame?>(generator.EpochOrder(BatchSplit.Validation, 0)
             .Take(_config.Training.PreviewFrames).ToDictionary(i => i, _ => (Frame?)null));
     }
@@ -373,7 +377,7 @@ public sealed class Trainer
         int perFrame = maps.Length / batch.Count;
         for (int i = 0; i < batch.Count; i++)
         {
-            var frame = generator.Frames[batch.Indices[i]].WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray());
+            var frame = generator.ReadFrame(batch.Indices[i]).WithPrediction(maps.AsSpan(i * perFrame, perFrame).ToArray());
             localisation?.Add(frame);
             if (preview is not null && preview.ContainsKey(batch.Indices[i])) preview[batch.Indices[i]] = frame;
         }

@@ -6,9 +6,10 @@ using DataPipeline.Engine.Frames;
 namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
-/// Collects frames from the pipeline into one BatchGenerator: a seeded validation split and
-/// epochs that visit every training frame exactly once, augmented as the config's [augment]
-/// section and the augmentation parameters say, built by -Workers background tasks.
+/// Collects frames from the pipeline, and/or frame stores streamed from disk (-Path), into one
+/// BatchGenerator: a seeded validation split and epochs that visit every training frame exactly
+/// once, augmented as the config's [augment] section and the augmentation parameters say, built
+/// by -Workers background tasks.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "BatchGenerator")]
 [OutputType(typeof(BatchGenerator))]
@@ -16,8 +17,56 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
 {
     private readonly List<Frame> _frames = [];
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0)]
+    [Parameter(ValueFromPipeline = true, Position = 0)]
     public Frame[] InputObject { get; set; } = [];
+
+    /// <summary>Frame stores (Export-FrameDataset) streamed chunk by chunk instead of held in memory.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Frames (or frame store paths) used only for validation, instead of a fraction of the rest.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? ValidationInput { get; set; }
+
+    /// <summary>Generator positions of the training frames (the rest validate unless -ValidationIndex says otherwise).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public int[]? TrainingIndex { get; set; }
+
+    /// <summary>Generator positions of the validation frames.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public int[]? ValidationIndex { get; set; }
+
+    /// <summary>Draw training frames with replacement ([batch] replacement).</summary>
+    [Parameter]
+    public SwitchParameter Replacement { get; set; }
+
+    /// <summary>One weight per training frame; sampling becomes weighted, with replacement.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public double[]? Weight { get; set; }
+
+    /// <summary>One weight per source (piped frames first, then each -Path): each source's share of the draws.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public double[]? SourceWeight { get; set; }
+
+    /// <summary>Side of the random square patches cut from each frame, in data pixels ([batch] patch_size).</summary>
+    [Parameter]
+    [ValidateRange(1, 65536)]
+    public int PatchSize { get; set; }
+
+    /// <summary>Centre patches on label maxima ([batch] patch_on_label).</summary>
+    [Parameter]
+    public SwitchParameter PatchOnLabel { get; set; }
+
+    /// <summary>Chunks of a store whose frames are shuffled together ([batch] shuffle_window).</summary>
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int ShuffleWindow { get; set; }
 
     [Parameter]
     [ValidateRange(1, 65536)]
@@ -71,6 +120,11 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateRange(0.0, 4096.0)]
     public double ShiftPx { get; set; }
 
+    /// <summary>Probability that a scatterer is dropped from a simulated sample's data ([augment] out_of_plane).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double OutOfPlane { get; set; }
+
     /// <summary>Data multiplied by a factor uniform in [lo, hi].</summary>
     [Parameter]
     [ValidateCount(2, 2)]
@@ -91,11 +145,24 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(Seed))) _settings.Seed = Seed;
         if (IsBound(nameof(Workers))) _settings.Workers = Workers;
         if (IsBound(nameof(Prefetch))) _settings.Prefetch = Prefetch;
+        if (IsBound(nameof(ShuffleWindow))) _settings.ShuffleWindow = ShuffleWindow;
+        if (IsBound(nameof(Replacement))) _settings.Replacement = Replacement.IsPresent;
+        if (IsBound(nameof(PatchSize))) _settings.PatchSize = PatchSize;
+        if (IsBound(nameof(PatchOnLabel))) _settings.PatchOnLabel = PatchOnLabel.IsPresent;
+        if (ValidationInput is not null && (IsBound(nameof(ValidationFraction)) || TrainingIndex is not null || ValidationIndex is not null))
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-ValidationInput is the validation set; leave out -ValidationFraction, -TrainingIndex and -ValidationIndex."),
+                "ConflictingSplits", ErrorCategory.InvalidArgument, ValidationInput));
+        if (IsBound(nameof(ValidationFraction)) && (TrainingIndex is not null || ValidationIndex is not null))
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-TrainingIndex/-ValidationIndex fix the split; leave out -ValidationFraction."),
+                "ConflictingSplits", ErrorCategory.InvalidArgument, ValidationFraction));
         if (IsBound(nameof(SnrDb))) _augment.SnrDb = SnrDb;
         if (IsBound(nameof(Flip))) _augment.Flip = Flip.IsPresent;
         if (IsBound(nameof(Rot90))) _augment.Rot90 = Rot90.IsPresent;
         if (IsBound(nameof(RotationDeg))) _augment.RotationDeg = RotationDeg;
         if (IsBound(nameof(ShiftPx))) _augment.ShiftPx = ShiftPx;
+        if (IsBound(nameof(OutOfPlane))) _augment.OutOfPlane = OutOfPlane;
         if (IsBound(nameof(IntensityScale))) _augment.IntensityScale = new DoubleRange(IntensityScale![0], IntensityScale[1]);
     }
 
@@ -103,13 +170,78 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
 
     protected override void EndProcessing()
     {
+        if (_frames.Count == 0 && Path.Length == 0)
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("No frames: pipe frames in (Import-MatDataset, New-SyntheticFrame, Import-FrameDataset) or name frame stores with -Path."),
+                "NoFrames", ErrorCategory.InvalidArgument, null));
+        var sources = new List<IFrameSource>();
+        string? opening = null;
         try
         {
-            WriteObject(new BatchGenerator(_frames, _settings, _augment));
+            if (_frames.Count > 0) sources.Add(new FrameList(_frames));
+            void OpenStores(IEnumerable<string> paths)
+            {
+                foreach (string path in paths)
+                {
+                    opening = ResolvePath(path);
+                    sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
+                }
+            }
+            OpenStores(Path);
+            int trainingSources = sources.Count, trainingFrames = sources.Sum(p => p.Count);
+            if (ValidationInput is not null)
+            {
+                var held = ValidationInput.Select(o => o is PSObject ps ? ps.BaseObject : o).ToList();
+                var bad = held.FirstOrDefault(o => o is not (Frame or string));
+                if (bad is not null)
+                    throw new ArgumentException($"-ValidationInput takes frames or frame store paths, not {bad.GetType().Name} ('{bad}').");
+                var heldFrames = held.OfType<Frame>().ToList();
+                if (heldFrames.Count > 0) sources.Add(new FrameList(heldFrames, "validation"));
+                OpenStores(held.OfType<string>());
+            }
+            var source = sources.Count == 1 ? sources[0] : new CombinedFrameSource(sources);
+            var sampling = Sampling(sources, trainingSources, trainingFrames, source.Count);
+            WriteObject(new BatchGenerator(source, _settings, _augment, sampling));
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or FrameStoreException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count));
+            foreach (var opened in sources) (opened as IDisposable)?.Dispose();
+            ThrowTerminatingError(e switch
+            {
+                FileNotFoundException => new ErrorRecord(e, "FrameStoreNotFound", ErrorCategory.ObjectNotFound, opening),
+                FrameStoreException => new ErrorRecord(e, "FrameStoreUnreadable", ErrorCategory.InvalidData, opening),
+                _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : Path),
+            });
         }
+    }
+
+    /// <summary>
+    /// The split and weights the parameters ask for: -ValidationInput's frames come after the
+    /// training sources'; -SourceWeight spreads each source's weight over its frames (times -Weight).
+    /// </summary>
+    private BatchSampling? Sampling(List<IFrameSource> sources, int trainingSources, int trainingFrames, int total)
+    {
+        if (Weight is not null && Weight.Length != trainingFrames)
+            throw new ArgumentException($"-Weight has {Weight.Length} values for {trainingFrames} training frames; give one per frame, in generator order.");
+        if (SourceWeight is not null && SourceWeight.Length != trainingSources)
+            throw new ArgumentException($"-SourceWeight has {SourceWeight.Length} values for {trainingSources} sources (piped frames first, then each -Path); give one per source.");
+        double[]? weights = null;
+        if (Weight is not null || SourceWeight is not null)
+        {
+            weights = new double[total];
+            for (int s = 0, start = 0; s < trainingSources; start += sources[s].Count, s++)
+            {
+                var own = weights.AsSpan(start, sources[s].Count);
+                for (int i = 0; i < own.Length; i++) own[i] = Weight?[start + i] ?? 1;
+                if (SourceWeight is null) continue;
+                double sum = 0;
+                foreach (double w in own) sum += w;
+                for (int i = 0; i < own.Length; i++) own[i] = sum > 0 ? own[i] / sum * SourceWeight[s] : 0;
+            }
+        }
+        if (ValidationInput is not null)
+            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights);
+        if (TrainingIndex is null && ValidationIndex is null && weights is null) return null;
+        return new BatchSampling(TrainingIndex, ValidationIndex, weights);
     }
 }

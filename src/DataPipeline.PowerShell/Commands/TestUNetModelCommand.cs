@@ -68,7 +68,7 @@ public sealed class TestUNetModelCommand : LocalisationCmdlet
                     "The BatchGenerator has no validation split to test on; make it with New-BatchGenerator -ValidationFraction 0.2 (for example), or pipe the test frames instead."),
                     "NoValidationFrames", generator);
             WriteVerbose($"Testing on the {generator.ValidationCount} validation frames of the generator.");
-            foreach (int i in generator.EpochOrder(BatchSplit.Validation, 0)) Score(generator.Frames[i]);
+            foreach (int i in generator.EpochOrder(BatchSplit.Validation, 0)) Score(generator.ReadFrame(i));
         }
         foreach (var frame in InputObject) Score(frame);
     }

@@ -171,3 +171,33 @@ public class AugmenterTests
         return (sr / sum, sc / sum);
     }
 }
+
+public class ZigguratTests
+{
+    /// <summary>
+    /// The batch noise's normal deviates, checked against the normal distribution's own numbers:
+    /// moments, the mass within 1 and 2 sigma, and the tail past 3.5 sigma, which only the
+    /// ziggurat's base-strip sampler (beyond R = 3.44) produces.
+    /// </summary>
+    [Fact]
+    public void AddGaussianDrawsStandardNormalDeviates()
+    {
+        const int n = 2_000_000;
+        var values = new float[n];
+        new DataPipeline.Engine.Runtime.SeededRandom(4, 9).AddGaussian(values, 1);
+        double mean = values.Average(v => (double)v);
+        double variance = values.Sum(v => (v - mean) * (v - mean)) / n;
+        double skew = values.Sum(v => Math.Pow(v - mean, 3)) / n;
+        double kurtosis = values.Sum(v => Math.Pow(v - mean, 4)) / n;
+        Assert.InRange(mean, -0.004, 0.004);       // 5 standard errors of 1/sqrt(n)
+        Assert.InRange(variance, 0.995, 1.005);
+        Assert.InRange(skew, -0.01, 0.01);
+        Assert.InRange(kurtosis, 2.98, 3.02);
+        double Share(Func<float, bool> f) => values.Count(f) / (double)n;
+        Assert.InRange(Share(v => Math.Abs(v) < 1), 0.6827 - 0.0017, 0.6827 + 0.0017);
+        Assert.InRange(Share(v => Math.Abs(v) < 2), 0.9545 - 0.0008, 0.9545 + 0.0008);
+        // P(|x| > 3.5) = 4.65e-4: about 930 of 2e6, so +-150 is 5 sigma.
+        Assert.InRange(values.Count(v => Math.Abs(v) > 3.5), 930 - 150, 930 + 150);
+        Assert.InRange(values.Count(v => v > 3.5) / (double)values.Count(v => Math.Abs(v) > 3.5), 0.4, 0.6);
+    }
+}

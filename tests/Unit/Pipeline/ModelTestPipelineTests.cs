@@ -33,7 +33,7 @@ public sealed class ModelTestPipelineTests : IDisposable
             $generator = New-SyntheticFrame -Count 16 -Config small3d.toml | New-BatchGenerator -Config small3d.toml
             $run = $generator | Invoke-UNetTraining -Config small3d.toml -Epochs 2 -OutputDirectory runs
             $tested = $generator | Test-UNetModel -Checkpoint $run.LastCheckpoint -Device cpu
-            $validation = foreach ($i in $generator.EpochOrder('Validation', 0)) { $generator.Frames[$i] }
+            $validation = foreach ($i in $generator.EpochOrder('Validation', 0)) { $generator.ReadFrame($i) }
             $measured = $validation | Invoke-UNetPrediction -Checkpoint $run.LastCheckpoint -Device cpu | Measure-Localization
             $generator, $run, $tested, $measured
             """);
@@ -48,7 +48,7 @@ public sealed class ModelTestPipelineTests : IDisposable
         Assert.All(run.History, r => Assert.True(double.IsFinite(r.Loss) && double.IsFinite(r.ValLoss), $"epoch {r.Epoch}: {r.Loss}, {r.ValLoss}"));
 
         // The scatterers move: some scatterer sits elsewhere at its last step than at its first.
-        var validation = generator.EpochOrder(BatchSplit.Validation, 0).Select(i => generator.Frames[i]).ToList();
+        var validation = generator.EpochOrder(BatchSplit.Validation, 0).Select(generator.ReadFrame).ToList();
         Assert.Contains(validation.SelectMany(f => f.Positions!).GroupBy(p => p.Scatterer),
             g => g.Select(p => (p.Row, p.Column)).Distinct().Count() > 1);
 

@@ -289,7 +289,7 @@ public sealed class TrainingSettings
     [ConfigKey("seed", "Seed of the initial weights and of dropout.")]
     public long Seed { get; set; }
 
-    [ConfigKey("precision", "Number type of the forward pass: fp32; bf16 (autocast to bfloat16, on CPU or CUDA); fp16 (autocast to float16 with dynamic loss scaling, CUDA only). Losses, metrics and weights stay float32.")]
+    [ConfigKey("precision", "Number type of the forward pass: fp32; bf16 (autocast to bfloat16, CUDA only); fp16 (autocast to float16 with dynamic loss scaling, CUDA only). Losses, metrics and weights stay float32.")]
     public TrainingPrecision Precision { get; set; } = TrainingPrecision.Fp32;
 }
 

@@ -158,11 +158,14 @@ public sealed class Trainer
     /// <summary>Refuses a precision the device cannot train in, naming the key.</summary>
     private void CheckPrecision(TrainingPrecision precision, Device device)
     {
-        if (precision == TrainingPrecision.Fp16 && device.type != DeviceType.CUDA)
+        // On the CPU, libtorch 2.10's bfloat16 autocast put a U-Net's output 37% (relative L2) away
+        // from float32 here, though one convolution or BatchNorm alone stays within 0.5%: until
+        // that is understood, the CPU trains in float32 only.
+        if (precision != TrainingPrecision.Fp32 && device.type != DeviceType.CUDA)
             throw new ConfigException(
-                $"'training.precision' = \"fp16\": float16 autocast with loss scaling needs a CUDA device, and this run is on {device}; " +
-                "use \"bf16\" (bfloat16 autocast works on the CPU) or \"fp32\", or train on cuda",
-                _config.SourcePath, key: "training.precision", value: "\"fp16\"");
+                $"'training.precision' = \"{ConfigEnum.NameOf(precision)}\": mixed precision needs a CUDA device, and this run is on {device}; " +
+                "use \"fp32\" on the CPU, or train on cuda",
+                _config.SourcePath, key: "training.precision", value: $"\"{ConfigEnum.NameOf(precision)}\"");
         if (precision != TrainingPrecision.Fp32 && !Autocast.Available)
             throw new ConfigException(
                 $"'training.precision' = \"{ConfigEnum.NameOf(precision)}\": this libtorch does not export the autocast functions mixed precision needs; use \"fp32\"",

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Runtime;
 
 namespace DataPipeline.Bench;
 
@@ -36,7 +37,8 @@ internal static class BenchJson
 
     /// <summary>
     /// The run's environment: the peers' keys as the process started with them, plus the oneDNN ISA
-    /// cap in effect (none unless the caller set one).
+    /// in effect, which TorchRuntime may have capped itself (the peer's oneDNN runs uncapped unless
+    /// the variable was set for it too).
     /// </summary>
     public static Dictionary<string, string?> CaptureEnvironment() =>
         EnvKeys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
@@ -46,6 +48,7 @@ internal static class BenchJson
         w.WriteStartObject("env");
         foreach (var (key, value) in atStart) WriteStringOrNull(w, key, value);
         WriteStringOrNull(w, "ONEDNN_MAX_CPU_ISA", Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+        w.WriteBoolean("onednn_isa_capped_by_module", TorchRuntime.OneDnnIsaCapped);
         w.WriteEndObject();
     }
 

@@ -83,7 +83,8 @@ internal static class UNetBench
 
         string torchVersion = $"{__version__} (TorchSharp {TorchSharpVersion()})";
         Console.WriteLine($"bench: libtorch {torchVersion}, {RuntimeInformation.FrameworkDescription}, threads {get_num_threads()}, " +
-                          $"mode {args.Mode}, dims {m.Dims}, input ({string.Join(", ", xShape)}) -> target ({string.Join(", ", yShape)})");
+                          $"mode {args.Mode}, dims {m.Dims}, input ({string.Join(", ", xShape)}) -> target ({string.Join(", ", yShape)}), " +
+                          $"oneDNN capped at AVX2: {TorchRuntime.OneDnnIsaCapped}");
         Console.WriteLine($"bench: parameters {parameters} (UNET.md formula agrees)");
 
         // 3-4. Untimed warm-up, then each step timed on its own.

@@ -32,8 +32,8 @@ public sealed class UNet : Module<Tensor, Tensor>
         if (sizeRatio < 1) throw new ArgumentOutOfRangeException(nameof(sizeRatio), "The size ratio must be at least 1.");
         Settings = settings;
         SizeRatio = sizeRatio;
-        TorchRuntime.EnsureLoaded();
         // Every layer but the 1-channel input and output is a multiple of the first level's width.
+        TorchRuntime.PrepareConvolutions(settings.Filters);
         var layers = new UNetLayers(settings);
         int depth = settings.Depth;
         long F = settings.Filters;

@@ -110,7 +110,7 @@ internal sealed class Up : Module<Tensor, Tensor>
 /// whose input is channels-last emits channels-last, so each level then runs in that layout.
 /// Why: it is the fastest CPU layout measured here (bench/README.md), and it keeps oneDNN off its
 /// blocked layouts, whose uninitialised channel padding gave NaN gradients in narrow networks
-/// (TorchRuntime.DisableOneDnnAfterNonFinite). The 1-channel network input cannot carry the layout (its
+/// (TorchRuntime.PrepareConvolutions). The 1-channel network input cannot carry the layout (its
 /// two layouts are the same bytes), hence the entry conv's output; weights stay contiguous so
 /// that checkpoints and optimizer state keep their layout. TorchSharp has no memory_format
 /// argument, but libtorch reads the layout from the strides, so a permuted copy is enough.

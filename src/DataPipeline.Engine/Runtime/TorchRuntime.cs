@@ -104,6 +104,9 @@ public static class TorchRuntime
         }
     }
 
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnv(string name, string value, int overwrite);
+
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
     private static extern IntPtr GlobalContext();
 
@@ -113,45 +116,94 @@ public static class TorchRuntime
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 
+    private static bool _isaDecided, _disabledAfterNonFinite;
+
+    /// <summary>True when this process capped oneDNN at AVX2 (see <see cref="PrepareConvolutions"/>).</summary>
+    public static bool OneDnnIsaCapped { get; private set; }
+
     /// <summary>True while libtorch runs its native convolutions instead of oneDNN's.</summary>
     public static bool OneDnnDisabled { get; private set; }
 
     /// <summary>
-    /// Switches libtorch from oneDNN to its native convolutions for the rest of the process.
+    /// Picks convolution kernels that are correct for a network whose narrowest layer has
+    /// <paramref name="channels"/> channels (1-channel input and output layers aside). Call before
+    /// the network's first forward pass.
     ///
-    /// Why: oneDNN's blocked activation layouts (16 channels a block on AVX-512, 8 on AVX2) leave the
-    /// padding of narrower layers uninitialised, and stale NaNs there become NaN gradients. Measured
-    /// here (AMD EPYC, AVX-512, 2 threads, 8 filters): 4 of 20 and 7 of 20 runs gave NaN gradients in
-    /// the default layout. The U-Net therefore runs channels-last (see ChannelsLast in Models), which
-    /// oneDNN computes without padded blocks: 0 of 30 (2-D) and 0 of 20 (3-D) at full ISA. This
-    /// switch is the safety net behind that: once a step has gone non-finite, oneDNN's buffers may
-    /// hold NaNs, and every later pass would inherit them.
+    /// Why: libtorch 2.10's oneDNN stores activations in blocks of 16 channels on AVX-512 CPUs (8 on
+    /// AVX2) and leaves the padding of a narrower layer uninitialised; stale NaNs there turn into NaN
+    /// gradients. Measured here (AMD EPYC, AVX-512, 2 threads, small U-Nets): 7 of 20 backward passes
+    /// NaN with 8 filters, 0 of 20 with 16 (2-D and 3-D), 0 of 30 with 8 filters once oneDNN is capped
+    /// at AVX2. So: widths that fill the ISA's blocks keep oneDNN at full speed; otherwise oneDNN is
+    /// capped at AVX2 if it has not started yet, and switched off for the network if blocks of 8 do not
+    /// fit either. A user who sets ONEDNN_MAX_CPU_ISA keeps their choice of ISA.
     /// </summary>
-    /// <remarks>
-    /// TorchSharp has no switch for oneDNN, so at::globalContext().setUserEnabledMkldnn is called
-    /// directly (Itanium C++ names: the Linux and macOS builds of libtorch).
-    /// </remarks>
-    public static void DisableOneDnnAfterNonFinite()
+    public static void PrepareConvolutions(int channels)
     {
         EnsureLoaded();
+        if (!OperatingSystem.IsLinux() || !CpuHasAvx512()) return;
+        bool userChoseIsa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is not null ||
+                            Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is not null;
         lock (Gate)
         {
-            if (OneDnnDisabled) return;
-            try
+            if (!_isaDecided && !userChoseIsa && channels % 16 != 0)
             {
-                SetUserEnabledMkldnn(GlobalContext(), false);
-                // Without oneDNN, libtorch tries NNPACK on every convolution and, on CPUs it does not
-                // support, logs "Could not initialize NNPACK!" each time; its native kernels need no NNPACK.
-                SetUserEnabledNnpack(GlobalContext(), false);
-                OneDnnDisabled = true;
+                // oneDNN reads the native environment once, at its first use; .NET's own copy is not enough on Unix.
+                SetEnv("ONEDNN_MAX_CPU_ISA", "AVX2", 0);
+                Environment.SetEnvironmentVariable("ONEDNN_MAX_CPU_ISA", "AVX2");
+                OneDnnIsaCapped = true;
             }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                // A libtorch without these symbols: oneDNN stays as it is.
-            }
+            _isaDecided = true;
+            bool blocksFit = channels % 16 == 0 || (OneDnnIsaCapped && channels % 8 == 0);
+            SetOneDnn(blocksFit && !_disabledAfterNonFinite);
         }
     }
 
+    /// <summary>
+    /// Switches libtorch from oneDNN to its native convolutions for the rest of the process: after a
+    /// forward pass over NaN values, oneDNN's stale padding holds NaNs too (see
+    /// <see cref="PrepareConvolutions"/>), and every later network would inherit them.
+    /// </summary>
+    public static void DisableOneDnnAfterNonFinite()
+    {
+        lock (Gate)
+        {
+            _disabledAfterNonFinite = true;
+            SetOneDnn(false);
+        }
+    }
+
+    /// <summary>
+    /// TorchSharp has no switch for oneDNN, so at::globalContext().setUserEnabledMkldnn is called
+    /// directly (Itanium C++ names: the Linux and macOS builds of libtorch).
+    /// </summary>
+    private static void SetOneDnn(bool enabled)
+    {
+        if (OneDnnDisabled == !enabled) return;
+        try
+        {
+            SetUserEnabledMkldnn(GlobalContext(), enabled);
+            // Without oneDNN, libtorch tries NNPACK on every convolution and, on CPUs it does not
+            // support, logs "Could not initialize NNPACK!" each time; its native kernels need no NNPACK.
+            if (!enabled) SetUserEnabledNnpack(GlobalContext(), false);
+            OneDnnDisabled = !enabled;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A libtorch without these symbols: oneDNN stays as it is.
+        }
+    }
+
+    private static bool CpuHasAvx512()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").Any(line => line.StartsWith("flags", StringComparison.Ordinal) && line.Contains(" avx512f"));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Sets libtorch's intra-op threads; 0 means one per core.</summary>
     public static void SetThreads(int threads)

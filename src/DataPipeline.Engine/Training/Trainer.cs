@@ -310,7 +310,7 @@ public sealed class Trainer
                 if (!TorchRuntime.OneDnnDisabled)
                 {
                     TorchRuntime.DisableOneDnnAfterNonFinite();
-                    c.Log.Line("oneDNN convolutions switched off for the rest of this process: after a non-finite step their buffers may hold NaNs (see TorchRuntime.DisableOneDnnAfterNonFinite).");
+                    c.Log.Line("oneDNN convolutions switched off for the rest of this process: after a non-finite step their stale padding returns NaN gradients (see TorchRuntime.PrepareConvolutions).");
                 }
                 c.Optimizer.zero_grad();
                 skipped++;

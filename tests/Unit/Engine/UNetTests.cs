@@ -97,7 +97,7 @@ public class UNetTests
     {
         var settings = Model(bench, overrides);
         // Two threads, and widths of 8 and 16: oneDNN's uninitialised channel padding gave NaN
-        // gradients here until the network ran channels-last; this test guards that fix.
+        // gradients here until TorchRuntime.PrepareConvolutions; this test guards that fix.
         TorchRuntime.SetThreads(2);
         manual_seed(1);
         using var model = new UNet(settings, settings.SizeRatio);

@@ -105,27 +105,6 @@ internal sealed class Up : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>
-/// Puts activations channels-last (NHWC, NDHWC in 3-D) at the entry of every level; a convolution
-/// whose input is channels-last emits channels-last, so each level then runs in that layout.
-/// Why: it is the fastest CPU layout measured here (bench/README.md), and it keeps oneDNN off its
-/// blocked layouts, whose uninitialised channel padding gave NaN gradients in narrow networks
-/// (TorchRuntime.PrepareConvolutions). The 1-channel network input cannot carry the layout (its
-/// two layouts are the same bytes), hence the entry conv's output; weights stay contiguous so
-/// that checkpoints and optimizer state keep their layout. TorchSharp has no memory_format
-/// argument, but libtorch reads the layout from the strides, so a permuted copy is enough.
-/// </summary>
-internal static class ChannelsLast
-{
-    public static Tensor Of(Tensor x)
-    {
-        if (x.stride(1) == 1) return x;
-        return x.dim() == 4
-            ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
-            : x.permute(0, 2, 3, 4, 1).contiguous().permute(0, 4, 1, 2, 3);
-    }
-}
-
 /// <summary>One encoder level: conv1 to the level's width, residual block, then Down.</summary>
 internal sealed class EncoderLevel : Module<Tensor, (Tensor Skip, Tensor Down)>
 {
@@ -143,7 +122,7 @@ internal sealed class EncoderLevel : Module<Tensor, (Tensor Skip, Tensor Down)>
 
     public override (Tensor Skip, Tensor Down) forward(Tensor x)
     {
-        var skip = block.call(ChannelsLast.Of(entry.call(x)));
+        var skip = block.call(entry.call(x));
         return (skip, down.call(skip));
     }
 }
@@ -163,5 +142,5 @@ internal sealed class DecoderLevel : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => up.call(block.call(ChannelsLast.Of(entry.call(x))));
+    public override Tensor forward(Tensor x) => up.call(block.call(entry.call(x)));
 }

@@ -93,11 +93,8 @@ internal sealed class PixelShuffle3d : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         long n = x.shape[0], c = x.shape[1] / (_rt * _r * _r), t = x.shape[2], h = x.shape[3], w = x.shape[4];
-        // One copy straight into channels-last order (T, H, W, then C innermost), the layout the
-        // rest of the network runs in (see ChannelsLast).
         return x.view(n, c, _rt, _r, _r, t, h, w)
-            .permute(0, 5, 2, 6, 3, 7, 4, 1)
-            .reshape(n, t * _rt, h * _r, w * _r, c)
-            .permute(0, 4, 1, 2, 3);
+            .permute(0, 1, 5, 2, 6, 3, 7, 4)
+            .reshape(n, c, t * _rt, h * _r, w * _r);
     }
 }

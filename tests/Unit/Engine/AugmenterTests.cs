@@ -265,8 +265,9 @@ public class AugmenterNoiseTests
 
     /// <summary>
     /// The exact bits of one fill, recorded once: the lanes are part of the definition and every step
-    /// is an exactly rounded float operation, so this holds on any vector width (run it with
-    /// DOTNET_EnableAVX2=0, DOTNET_EnableHWIntrinsic=0 or DOTNET_MaxVectorTBitWidth=512 to see).
+    /// is an exactly rounded float operation, so this holds on any vector width and on both code
+    /// paths (run it with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0, DOTNET_EnableHWIntrinsic=0 or
+    /// DOTNET_MaxVectorTBitWidth=512 to see).
     /// </summary>
     [Fact]
     public void FillIsBitIdenticalOnEveryVectorWidth()

@@ -1,3 +1,4 @@
+using System.Numerics;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
@@ -172,32 +173,237 @@ public class AugmenterTests
     }
 }
 
-public class ZigguratTests
+/// <summary>The batch noise's normal deviates (SeededRandom.AddGaussian over VectorGaussian's SIMD lanes).</summary>
+public class AugmenterNoiseTests
 {
+    private static float[] Deviates(int n, long seed = 4, long stream = 9)
+    {
+        var values = new float[n];
+        new SeededRandom(seed, stream).AddGaussian(values, 1);
+        return values;
+    }
+
     /// <summary>
-    /// The batch noise's normal deviates, checked against the normal distribution's own numbers:
-    /// moments, the mass within 1 and 2 sigma, and the tail past 3.5 sigma, which only the
-    /// ziggurat's base-strip sampler (beyond R = 3.44) produces.
+    /// Checked against the normal distribution's own numbers: moments, the mass within 1 and 2 sigma,
+    /// and the tails past 3 and 3.5 sigma, where a poor logarithm near u = 0 would show.
     /// </summary>
     [Fact]
     public void AddGaussianDrawsStandardNormalDeviates()
     {
         const int n = 2_000_000;
-        var values = new float[n];
-        new DataPipeline.Engine.Runtime.SeededRandom(4, 9).AddGaussian(values, 1);
+        var values = Deviates(n);
         double mean = values.Average(v => (double)v);
         double variance = values.Sum(v => (v - mean) * (v - mean)) / n;
         double skew = values.Sum(v => Math.Pow(v - mean, 3)) / n;
         double kurtosis = values.Sum(v => Math.Pow(v - mean, 4)) / n;
-        Assert.InRange(mean, -0.004, 0.004);       // 5 standard errors of 1/sqrt(n)
-        Assert.InRange(variance, 0.995, 1.005);
-        Assert.InRange(skew, -0.01, 0.01);
-        Assert.InRange(kurtosis, 2.98, 3.02);
+        Assert.InRange(mean, -0.0035, 0.0035);     // 5 standard errors of 1/sqrt(n)
+        Assert.InRange(variance, 0.995, 1.005);    // standard error sqrt(2/n) = 0.001
+        Assert.InRange(skew, -0.009, 0.009);       // sqrt(15/n) = 0.0027
+        Assert.InRange(kurtosis, 2.975, 3.025);    // sqrt(96/n) = 0.0069
         double Share(Func<float, bool> f) => values.Count(f) / (double)n;
         Assert.InRange(Share(v => Math.Abs(v) < 1), 0.6827 - 0.0017, 0.6827 + 0.0017);
         Assert.InRange(Share(v => Math.Abs(v) < 2), 0.9545 - 0.0008, 0.9545 + 0.0008);
+        // P(|x| > 3) = 0.0027: 5,400 of 2e6, standard deviation 73.
+        Assert.InRange(values.Count(v => Math.Abs(v) > 3), 5400 - 370, 5400 + 370);
         // P(|x| > 3.5) = 4.65e-4: about 930 of 2e6, so +-150 is 5 sigma.
         Assert.InRange(values.Count(v => Math.Abs(v) > 3.5), 930 - 150, 930 + 150);
         Assert.InRange(values.Count(v => v > 3.5) / (double)values.Count(v => Math.Abs(v) > 3.5), 0.4, 0.6);
+    }
+
+    /// <summary>
+    /// Neighbours in the span are uncorrelated: lag 1 (next lane), 16 (a lane's cosine and sine
+    /// deviates, from one Box-Muller pair) and 32 (a lane's next block); also squared, which a
+    /// shared radius between the pair's two deviates would correlate.
+    /// </summary>
+    [Fact]
+    public void DeviatesAreUncorrelatedAcrossLanesPairsAndBlocks()
+    {
+        const int n = 1_000_000;
+        var x = Deviates(n, 11, 3);
+        double bound = 5 / Math.Sqrt(n);
+        foreach (int lag in new[] { 1, 2, 15, 16, 17, 31, 32, 33 })
+        {
+            Assert.InRange(Correlation(x, lag, v => v), -bound, bound);
+            Assert.InRange(Correlation(x, lag, v => v * v), -bound, bound);
+        }
+    }
+
+    /// <summary>Lanes do not repeat one another, and successive fills (successive frames) are new, uncorrelated noise.</summary>
+    [Fact]
+    public void LanesAndSuccessiveFillsDiffer()
+    {
+        const int n = 320_000;
+        var values = Deviates(n);
+        for (int lane = 1; lane < VectorGaussian.Lanes; lane++)
+            Assert.NotEqual(LaneOf(values, 0), LaneOf(values, lane));
+        var random = new SeededRandom(5, 1);
+        var first = new float[n];
+        var second = new float[n];
+        random.AddGaussian(first, 1);
+        random.AddGaussian(second, 1);
+        Assert.NotEqual(first, second);
+        double bound = 5 / Math.Sqrt(n);
+        Assert.InRange(Pearson(first, second), -bound, bound);
+        var lane0 = LaneOf(values, 0);
+        double laneBound = 5 / Math.Sqrt(lane0.Length);
+        Assert.InRange(Pearson(lane0, LaneOf(values, 7)), -laneBound, laneBound);
+    }
+
+    /// <summary>Same stream, same numbers; a shorter fill is a prefix of a longer one (the partial last block).</summary>
+    [Fact]
+    public void FillsAreReproducibleAndShortFillsArePrefixes()
+    {
+        var full = Deviates(4096);
+        Assert.Equal(full, Deviates(4096));
+        foreach (int n in new[] { 1, 15, 31, 37, 100, 4095 })
+            Assert.Equal(full.AsSpan(0, n).ToArray(), Deviates(n));
+        var scaled = new float[4096];
+        Array.Fill(scaled, 2f);
+        new SeededRandom(4, 9).AddGaussian(scaled, 0.5);
+        for (int i = 0; i < scaled.Length; i++) Assert.Equal(2 + 0.5 * full[i], scaled[i], 5e-6);
+    }
+
+    /// <summary>
+    /// The exact bits of one fill, recorded once: the lanes are part of the definition and every step
+    /// is an exactly rounded float operation, so this holds on any vector width and on both code
+    /// paths (run it with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0, DOTNET_EnableHWIntrinsic=0 or
+    /// DOTNET_MaxVectorTBitWidth=512 to see).
+    /// </summary>
+    [Fact]
+    public void FillIsBitIdenticalOnEveryVectorWidth()
+    {
+        ulong hash = 14695981039346656037;
+        foreach (float v in Deviates(4096 + 19, 3, 7))
+            hash = (hash ^ BitConverter.SingleToUInt32Bits(v)) * 1099511628211;
+        Assert.Equal(4217608784244538952UL, hash);
+    }
+
+    /// <summary>
+    /// The fill is Box-Muller on sixteen xoshiro128** lanes seeded from the stream: recomputed here
+    /// in double with Math's functions, every deviate agrees to float precision.
+    /// </summary>
+    [Fact]
+    public void FillMatchesBoxMullerInDoublePrecision()
+    {
+        const int n = 64_000 + 21;
+        var values = Deviates(n, 8, 2);
+        var random = new SeededRandom(8, 2);
+        var lanes = new uint[VectorGaussian.Lanes][];
+        for (int j = 0; j < lanes.Length; j++)
+        {
+            ulong a = random.NextUInt64(), b = random.NextUInt64();
+            lanes[j] = [(uint)a, (uint)(a >> 32), (uint)b, (uint)(b >> 32)];
+        }
+        for (int block = 0; block * VectorGaussian.Block < n; block++)
+        for (int j = 0; j < lanes.Length; j++)
+        {
+            uint u = Xoshiro128StarStar(lanes[j]), v = Xoshiro128StarStar(lanes[j]);
+            double radius = Math.Sqrt(-2 * Math.Log(((u >> 8) + 1) / 16777216.0));
+            double angle = 2 * Math.PI * v / 4294967296.0;
+            int at = block * VectorGaussian.Block + j;
+            if (at < n) Assert.Equal(radius * Math.Cos(angle), values[at], 2e-6 * (1 + radius));
+            if (at + VectorGaussian.Lanes < n) Assert.Equal(radius * Math.Sin(angle), values[at + VectorGaussian.Lanes], 2e-6 * (1 + radius));
+        }
+    }
+
+    /// <summary>The float logarithm against Math.Log over every binade of positive normal floats.</summary>
+    [Fact]
+    public void VectorLogIsAccurate()
+    {
+        var random = new SeededRandom(1, 1);
+        int width = Vector<float>.Count;
+        var inputs = new float[width];
+        var outputs = new float[width];
+        double worst = 0;
+        for (int trial = 0; trial < 200_000; trial++)
+        {
+            for (int k = 0; k < width; k++)
+                inputs[k] = trial < 100_000
+                    ? (float)random.NextDouble(1e-8, 1)           // the Box-Muller range
+                    : (float)Math.Exp(random.NextDouble(-87, 88)); // every binade
+            VectorGaussian.Log(new Vector<float>(inputs)).CopyTo(outputs);
+            for (int k = 0; k < width; k++)
+            {
+                double exact = Math.Log(inputs[k]);
+                worst = Math.Max(worst, Math.Abs(outputs[k] - exact) / Math.Max(1, Math.Abs(exact)));
+            }
+        }
+        Assert.InRange(worst, 0, 1e-6);
+        Assert.Equal(0f, LogOf(1f));
+        Assert.Equal(Math.Log(16777216.0), LogOf(16777216f), 1e-5);
+        Assert.Equal(-Math.Log(16777216.0), LogOf(1f / 16777216), 1e-5);
+    }
+
+    /// <summary>Cosine and sine of a 32-bit turn against Math, including the quarter-turn edges.</summary>
+    [Fact]
+    public void VectorSinCosIsAccurate()
+    {
+        var random = new SeededRandom(2, 2);
+        int width = Vector<uint>.Count;
+        var turns = new uint[width];
+        var cos = new float[width];
+        var sin = new float[width];
+        double worst = 0;
+        uint[] edges = [0, 1u << 29, (1u << 29) - 1, 1u << 30, 3u << 29, 1u << 31, 3u << 30, 7u << 29, uint.MaxValue];
+        for (int trial = 0; trial < 200_000; trial++)
+        {
+            for (int k = 0; k < width; k++)
+                turns[k] = trial == 0 ? edges[k % edges.Length] : (uint)random.NextUInt64();
+            VectorGaussian.SinCosTurn(new Vector<uint>(turns), out var c, out var s);
+            c.CopyTo(cos);
+            s.CopyTo(sin);
+            for (int k = 0; k < width; k++)
+            {
+                double angle = 2 * Math.PI * turns[k] / 4294967296.0;
+                worst = Math.Max(worst, Math.Max(Math.Abs(cos[k] - Math.Cos(angle)), Math.Abs(sin[k] - Math.Sin(angle))));
+            }
+        }
+        Assert.InRange(worst, 0, 1e-6);
+    }
+
+    private static float LogOf(float x) => VectorGaussian.Log(new Vector<float>(x))[0];
+
+    private static uint Xoshiro128StarStar(uint[] s)
+    {
+        uint result = BitOperations.RotateLeft(s[1] * 5, 7) * 9;
+        uint t = s[1] << 9;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = BitOperations.RotateLeft(s[3], 11);
+        return result;
+    }
+
+    private static float[] LaneOf(float[] values, int lane)
+    {
+        var picked = new List<float>();
+        for (int at = lane; at < values.Length; at += VectorGaussian.Block) picked.Add(values[at]);
+        return [.. picked];
+    }
+
+    private static double Correlation(float[] x, int lag, Func<double, double> f)
+    {
+        var a = new float[x.Length - lag];
+        var b = new float[x.Length - lag];
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = (float)f(x[i]);
+            b[i] = (float)f(x[i + lag]);
+        }
+        return Pearson(a, b);
+    }
+
+    private static double Pearson(float[] a, float[] b)
+    {
+        double ma = a.Average(v => (double)v), mb = b.Average(v => (double)v), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+        return sab / Math.Sqrt(saa * sbb);
     }
 }

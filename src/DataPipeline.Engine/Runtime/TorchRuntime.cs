@@ -116,7 +116,7 @@ public static class TorchRuntime
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 
-    private static bool _isaDecided, _disabledAfterNonFinite;
+    private static bool _isaDecided;
 
     /// <summary>True when this process capped oneDNN at AVX2 (see <see cref="PrepareConvolutions"/>).</summary>
     public static bool OneDnnIsaCapped { get; private set; }
@@ -134,8 +134,11 @@ public static class TorchRuntime
     /// gradients. Measured here (AMD EPYC, AVX-512, 2 threads, small U-Nets): 7 of 20 backward passes
     /// NaN with 8 filters, 0 of 20 with 16 (2-D and 3-D), 0 of 30 with 8 filters once oneDNN is capped
     /// at AVX2. So: widths that fill the ISA's blocks keep oneDNN at full speed; otherwise oneDNN is
-    /// capped at AVX2 if it has not started yet, and switched off for the network if blocks of 8 do not
-    /// fit either. A user who sets ONEDNN_MAX_CPU_ISA keeps their choice of ISA.
+    /// capped at AVX2 if it has not started yet, and switched off if blocks of 8 do not fit either.
+    /// The switch is process-wide and only ever goes off: switching it back on for a wide network
+    /// would hand oneDNN to a narrow one training on another thread at the same moment (as
+    /// Invoke-TrainingSweep -ThrottleLimit runs them). A user who sets ONEDNN_MAX_CPU_ISA keeps their
+    /// choice of ISA.
     /// </summary>
     public static void PrepareConvolutions(int channels)
     {
@@ -154,7 +157,7 @@ public static class TorchRuntime
             }
             _isaDecided = true;
             bool blocksFit = channels % 16 == 0 || (OneDnnIsaCapped && channels % 8 == 0);
-            SetOneDnn(blocksFit && !_disabledAfterNonFinite);
+            if (!blocksFit) DisableOneDnn();
         }
     }
 
@@ -167,8 +170,7 @@ public static class TorchRuntime
     {
         lock (Gate)
         {
-            _disabledAfterNonFinite = true;
-            SetOneDnn(false);
+            DisableOneDnn();
         }
     }
 
@@ -176,16 +178,16 @@ public static class TorchRuntime
     /// TorchSharp has no switch for oneDNN, so at::globalContext().setUserEnabledMkldnn is called
     /// directly (Itanium C++ names: the Linux and macOS builds of libtorch).
     /// </summary>
-    private static void SetOneDnn(bool enabled)
+    private static void DisableOneDnn()
     {
-        if (OneDnnDisabled == !enabled) return;
+        if (OneDnnDisabled) return;
         try
         {
-            SetUserEnabledMkldnn(GlobalContext(), enabled);
+            SetUserEnabledMkldnn(GlobalContext(), false);
             // Without oneDNN, libtorch tries NNPACK on every convolution and, on CPUs it does not
             // support, logs "Could not initialize NNPACK!" each time; its native kernels need no NNPACK.
-            if (!enabled) SetUserEnabledNnpack(GlobalContext(), false);
-            OneDnnDisabled = !enabled;
+            SetUserEnabledNnpack(GlobalContext(), false);
+            OneDnnDisabled = true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -8,28 +8,12 @@ using Xunit;
 namespace DataPipeline.Tests.Pipeline;
 
 /// <summary>Test-UNetModel and sliding-window prediction through the real PowerShell engine.</summary>
-public sealed class ModelTestPipelineTests : IDisposable
+public sealed class ModelTestPipelineTests() : PipelineFolder("dp-modeltest-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("dp-modeltest-").FullName;
-    private readonly ModuleSession _session;
-
-    public ModelTestPipelineTests()
-    {
-        _session = new ModuleSession(_dir);
-        File.Copy(SharedPaths.SmallConfig, Path.Combine(_dir, "small.toml"));
-        File.Copy(Path.Combine(Path.GetDirectoryName(SharedPaths.SmallConfig)!, "small3d.toml"), Path.Combine(_dir, "small3d.toml"));
-    }
-
-    public void Dispose()
-    {
-        _session.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public void MovingScatterers3DTrainEndToEndAndTestOnTheValidationSplit()
     {
-        var output = _session.Ok("""
+        var output = Session.Ok("""
             $generator = New-SyntheticFrame -Count 16 -Config small3d.toml | New-BatchGenerator -Config small3d.toml
             $run = $generator | Invoke-UNetTraining -Config small3d.toml -Epochs 2 -OutputDirectory runs
             $tested = $generator | Test-UNetModel -Checkpoint $run.LastCheckpoint -Device cpu
@@ -70,7 +54,7 @@ public sealed class ModelTestPipelineTests : IDisposable
     [Fact]
     public void APatchTrainedModelTestsLargerFramesThroughSlidingWindows()
     {
-        var output = _session.Ok("""
+        var output = Session.Ok("""
             $run = New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 1 -OutputDirectory runs
             $large = New-SyntheticFrame -Count 3 -Size 64 -SizeRatio 2 -Seed 21
             $predicted = $large | Invoke-UNetPrediction -Checkpoint $run.LastCheckpoint -Device cpu -Overlap 8 -BatchSize 3
@@ -91,7 +75,7 @@ public sealed class ModelTestPipelineTests : IDisposable
     [Fact]
     public void AGeneratorWithoutValidationFramesIsAnInvalidArgumentError()
     {
-        var run = _session.Run("""
+        var run = Session.Run("""
             $model = New-UNetModel -Config small.toml -SizeRatio 2
             New-SyntheticFrame -Count 4 -Config small.toml | New-BatchGenerator -ValidationFraction 0 | Test-UNetModel -Model $model -Device cpu
             """);
@@ -103,7 +87,7 @@ public sealed class ModelTestPipelineTests : IDisposable
     [Fact]
     public void AFractionalOverlapAboveOneIsRejectedNamingTheValue()
     {
-        var run = _session.Run("""
+        var run = Session.Run("""
             $model = New-UNetModel -Config small.toml -SizeRatio 2
             New-SyntheticFrame -Count 1 -Config small.toml | Invoke-UNetPrediction -Model $model -Overlap 1.5 -Device cpu
             """);

@@ -8,31 +8,17 @@ using Xunit;
 namespace DataPipeline.Tests.Pipeline;
 
 /// <summary>Training as cron and systemd run it: -LogPath, no progress noise, reports by run, printed views.</summary>
-public sealed class ScheduledTrainingTests : IDisposable
+public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("dp-scheduled-").FullName;
-    private readonly ModuleSession _session;
     private const string Train = "New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 2 -OutputDirectory runs";
-
-    public ScheduledTrainingTests()
-    {
-        _session = new ModuleSession(_dir);
-        File.Copy(SharedPaths.SmallConfig, Path.Combine(_dir, "small.toml"));
-    }
-
-    public void Dispose()
-    {
-        _session.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     [Fact]
     public void LogPathGetsEveryRunLogLineAndAppendsAcrossRuns()
     {
-        var first = (TrainingRun)_session.Ok(Train + " -LogPath logs/nightly.log").Single().BaseObject;
-        var second = (TrainingRun)_session.Ok(Train + " -LogPath logs/nightly.log").Single().BaseObject;
+        var first = (TrainingRun)Session.Ok(Train + " -LogPath logs/nightly.log").Single().BaseObject;
+        var second = (TrainingRun)Session.Ok(Train + " -LogPath logs/nightly.log").Single().BaseObject;
 
-        var shared = File.ReadAllLines(Path.Combine(_dir, "logs", "nightly.log"));
+        var shared = File.ReadAllLines(Path.Combine(Dir, "logs", "nightly.log"));
         var firstLog = File.ReadAllLines(first.LogPath!);
         var secondLog = File.ReadAllLines(second.LogPath!);
         // The shared log is both runs' run.log, one after the other, nothing lost or overwritten.
@@ -45,20 +31,20 @@ public sealed class ScheduledTrainingTests : IDisposable
     [Fact]
     public void LogPathThatCannotBeWrittenStopsBeforeTraining()
     {
-        Directory.CreateDirectory(Path.Combine(_dir, "taken"));
-        var error = _session.Run(Train + " -LogPath taken").Error;
+        Directory.CreateDirectory(Path.Combine(Dir, "taken"));
+        var error = Session.Run(Train + " -LogPath taken").Error;
 
         Assert.Equal(ErrorCategory.WriteError, error.CategoryInfo.Category);
         Assert.StartsWith("LogNotWritable", error.FullyQualifiedErrorId);
-        Assert.Equal(Path.Combine(_dir, "taken"), error.TargetObject);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")));
+        Assert.Equal(Path.Combine(Dir, "taken"), error.TargetObject);
+        Assert.False(Directory.Exists(Path.Combine(Dir, "runs")));
     }
 
     [Fact]
     public void SilencedProgressPreferenceMeansNoProgressRecords()
     {
-        var interactive = _session.Run(Train);
-        var scheduled = _session.Run("$ProgressPreference = 'SilentlyContinue'\n" + Train);
+        var interactive = Session.Run(Train);
+        var scheduled = Session.Run("$ProgressPreference = 'SilentlyContinue'\n" + Train);
 
         Assert.Null(interactive.Terminating);
         Assert.Contains(interactive.Progress, p => p.Activity == "Training U-Net");
@@ -70,17 +56,17 @@ public sealed class ScheduledTrainingTests : IDisposable
     [Fact]
     public void FormatSelectsTheFilesAndRunsShareAFolder()
     {
-        var files = _session.Ok($"""
+        var files = Session.Ok($"""
             $a = {Train}
             $b = {Train}
             $a | Export-TrainingHistory -Path reports -Format Csv, Html -LogScale -PassThru
             $b | Export-TrainingHistory -Path reports -Format Csv, Html -PassThru
             """).Select(o => ((FileInfo)o.BaseObject).Name).ToList();
 
-        var runs = Directory.GetDirectories(Path.Combine(_dir, "runs")).Select(Path.GetFileName).Order().ToList();
+        var runs = Directory.GetDirectories(Path.Combine(Dir, "runs")).Select(Path.GetFileName).Order().ToList();
         Assert.Equal(2, runs.Count);
         Assert.Equal(runs.SelectMany(r => new[] { r + ".history.csv", r + ".html" }).Order(), files.Order());
-        Assert.Equal(files.Order(), Directory.GetFiles(Path.Combine(_dir, "reports")).Select(Path.GetFileName).Order());
+        Assert.Equal(files.Order(), Directory.GetFiles(Path.Combine(Dir, "reports")).Select(Path.GetFileName).Order());
     }
 
     [Fact]
@@ -88,7 +74,7 @@ public sealed class ScheduledTrainingTests : IDisposable
     {
         // Out-String is not in the engine package; dpsh prints through PowerShell's own formatting.
         // Nor is Set-Location, so the paths are absolute.
-        string config = Path.Combine(_dir, "small.toml"), runs = Path.Combine(_dir, "runs");
+        string config = Path.Combine(Dir, "small.toml"), runs = Path.Combine(Dir, "runs");
         // Statements typed one per line at the prompt, each printed on its own as a user sees it.
         var result = DpshProcess.Run(["-NonInteractive"], stdin:
             $"$run = New-SyntheticFrame -Count 16 -Config '{config}' | Invoke-UNetTraining -Config '{config}' -Epochs 2 -OutputDirectory '{runs}'\n" +
@@ -103,7 +89,7 @@ public sealed class ScheduledTrainingTests : IDisposable
         Assert.Equal("2 of 2", Field("Epochs"));
         Assert.Matches(@"^epoch [12], val_loss [0-9.]+", Field("Best"));
         Assert.Matches(@"^[0-9]{2}:[0-9]{2}:[0-9]{2} on cpu, 1 thread\(s\)$", Field("Duration"));
-        Assert.Equal(Path.Combine(_dir, "runs", runId, "best.ckpt"), Field("Checkpoint"));
+        Assert.Equal(Path.Combine(Dir, "runs", runId, "best.ckpt"), Field("Checkpoint"));
         Assert.DoesNotContain(lines, l => l.StartsWith("Message ")); // empty for a completed run
 
         int header = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^Epoch\s+Loss\s+ValLoss\s+Dice\s+ValDice\s+LR\s+Seconds\s+DataWait%$"));
@@ -123,13 +109,13 @@ public sealed class ScheduledTrainingTests : IDisposable
     [Fact]
     public void NightlyScriptLogsAndExitsWithDpshsCode()
     {
-        string logs = Path.Combine(_dir, "logs");
-        string failing = Path.Combine(_dir, "failing.ps1");
+        string logs = Path.Combine(Dir, "logs");
+        string failing = Path.Combine(Dir, "failing.ps1");
         File.WriteAllText(failing, "'loading'; throw 'no MAT files tonight'");
 
         var failed = RunNightly(failing, logs);
         var succeeded = RunNightly(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.ps1"), logs,
-            "-Config", Path.Combine(_dir, "small.toml"), "-OutputDirectory", Path.Combine(_dir, "nightly"), "-Epochs", "1");
+            "-Config", Path.Combine(Dir, "small.toml"), "-OutputDirectory", Path.Combine(Dir, "nightly"), "-Epochs", "1");
 
         Assert.Equal(1, failed.ExitCode);
         Assert.Contains("nightly training failed with exit code 1", failed.Stderr);
@@ -138,9 +124,9 @@ public sealed class ScheduledTrainingTests : IDisposable
         Assert.Contains("no MAT files tonight", log);
         Assert.Contains("end: exit code 1", log);
         Assert.Contains("end: exit code 0", log);
-        string html = Assert.Single(Directory.GetFiles(Path.Combine(_dir, "nightly", "reports"), "*.html"));
+        string html = Assert.Single(Directory.GetFiles(Path.Combine(Dir, "nightly", "reports"), "*.html"));
         Assert.Contains("Report: " + html, log);
-        Assert.Contains(" epoch 1/1 ", File.ReadAllText(Path.Combine(_dir, "nightly", "training.log")));
+        Assert.Contains(" epoch 1/1 ", File.ReadAllText(Path.Combine(Dir, "nightly", "training.log")));
     }
 
     private static DpshProcess.Result RunNightly(string study, string logDir, params string[] args)

@@ -57,6 +57,28 @@ public abstract class DataPipelineCmdlet : PSCmdlet
     }
 
     /// <summary>Loads the configuration file, or the defaults when <paramref name="path"/> is null.</summary>
+    /// <summary>
+    /// The full path of a -LogPath, checked to be appendable: found out before training, not when the
+    /// first line of an hour-long run is written. Null stays null.
+    /// </summary>
+    protected string? ResolveLogPath(string? logPath)
+    {
+        if (logPath is null) return null;
+        string path = ResolvePath(logPath);
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            using (new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new IOException($"Cannot append to the log {path}: {e.Message} Choose a -LogPath in a folder you can write to.", e),
+                "LogNotWritable", ErrorCategory.WriteError, path));
+        }
+        return path;
+    }
+
     protected PipelineConfig LoadConfig(string? path)
     {
         if (path is null) return new PipelineConfig();

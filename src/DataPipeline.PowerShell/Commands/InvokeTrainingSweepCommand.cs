@@ -37,6 +37,11 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
     [Parameter]
     public string? OutputDirectory { get; set; }
 
+    /// <summary>A file that also gets every line of every run's run.log, appended (as Invoke-UNetTraining -LogPath).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
     /// <summary>Combinations trained at once.</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -73,6 +78,7 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
         if (ThrottleLimit > 1)
             WriteVerbose($"Up to {ThrottleLimit} runs at once, each with {sweep.ThreadsPerRun} thread(s) (training.threads changed in {changed} of {sweep.Points.Count} combination(s)): libtorch has one thread count per process.");
 
+        string? logPath = ResolveLogPath(LogPath);
         var jobs = new List<TrainingSession.Job<TrainingRun>>();
         var points = new List<int>();
         for (int i = 0; i < sweep.Points.Count; i++)
@@ -89,7 +95,7 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
                 WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidArgument, parameters));
                 continue;
             }
-            var trainer = new Trainer(config);
+            var trainer = new Trainer(config) { LogCopyPath = logPath };
             string label = $"Sweep {i + 1} of {sweep.Points.Count}: " + string.Join(", ", parameters.Select(p => $"{p.Key}={p.Value}"));
             jobs.Add(new(config.Training.Epochs, label, (report, token) => trainer.Run(generator, output, report, token)));
             points.Add(i);

@@ -124,9 +124,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         }
         EnsureTorch();
 
-        string? logPath = LogPath is null ? null : ResolvePath(LogPath);
-        if (logPath is not null) CheckLogWritable(logPath);
-        var trainer = new Trainer(config) { LogCopyPath = logPath };
+        var trainer = new Trainer(config) { LogCopyPath = ResolveLogPath(LogPath) };
         var start = new TrainingStart(resume, InitialWeights is not null ? ResolvePath(InitialWeights) : Model?.CheckpointPath);
         _session = new TrainingSession(this);
         var session = _session;
@@ -164,22 +162,6 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     }
 
     protected override void StopProcessing() => _session?.Stop();
-
-    // Found out before training, not when the first line of an hour-long run is written.
-    private void CheckLogWritable(string path)
-    {
-        try
-        {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            using (new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(
-                new IOException($"Cannot append to the log {path}: {e.Message} Choose a -LogPath in a folder you can write to.", e),
-                "LogNotWritable", ErrorCategory.WriteError, path));
-        }
-    }
 
     private PipelineConfig LoadCheckpointConfig(string path)
     {

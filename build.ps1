@@ -3,10 +3,13 @@
     Builds, tests and stages the DataPipeline PowerShell module.
 
 .DESCRIPTION
-    -Task Build    compiles the solution (engine, cmdlets, the dpsh host, tests, benchmarks).
-    -Task Test     runs the xunit suite (engine tests, in-process pipeline tests and the Pester
-                   files in tests/Pester through PesterLite); with Pester 5 installed, it also runs
-                   tests/Pester with real Pester against the staged module.
+    -Task Build    compiles the solution (engine, cmdlets, tests, benchmarks).
+    -Task Test     stages the module (as -Task Package), runs the xunit suite (dotnet test), then
+                   runs tests/Pester under Pester 5.7.1 in a fresh pwsh process against the staged
+                   module, and fails when any test of either fails. Pester is restored from NuGet
+                   (tools/TestModules) and imported by path; a missing Pester is an error, never
+                   a skip. Results: out/test-results/xunit.trx and out/test-results/pester.xml
+                   (NUnit XML).
     -Task Package  stages a loadable module in out/DataPipeline for this machine's platform (RID)
                    only, and packs it as out/packages/<rid>/DataPipeline.<version>.nupkg.
                    The staged module keeps at its root what PowerShell reads (the manifest, the
@@ -18,10 +21,11 @@
                    The package lays the module out as Publish-PSResource does (module files at
                    the package root, a nuspec with the Gallery's metadata and PSModule,
                    PSIncludes_Cmdlet and PSCmdlet_<name> tags); its folder is a local repository
-                   for Install-PSResource and Install-Module.
+                   for Install-PSResource and Install-Module. The staged manifest carries the same
+                   tags, since PSResourceGet reads a local package's tags from the manifest inside
+                   it (Find-PSResource -CommandName).
 
-    Runs in pwsh 7.4+ and in dpsh (dotnet run --project src/DataPipeline.Host -- -File build.ps1),
-    so it uses only PowerShell's core commands and .NET calls.
+    Runs in pwsh 7.4+ (tools/install-prerequisites.sh installs pwsh 7.6.10).
 
 .PARAMETER Task
     Build, Test or Package. Default: Build.
@@ -42,7 +46,7 @@
     Install-PSResource DataPipeline -Repository DataPipeline-linux-x64
 
 .EXAMPLE
-    dotnet run --project src/DataPipeline.Host -- -File build.ps1 -Task Test
+    pwsh -NoProfile -File build.ps1 -Task Test
 #>
 param(
     [ValidateSet('Build', 'Test', 'Package')]
@@ -101,6 +105,8 @@ function Invoke-Package {
 
     $manifest = [System.IO.Path]::Combine($staging, 'DataPipeline.psd1')
     $module = Test-ModuleManifest -Path $manifest
+    $tags = Get-GalleryTag $module
+    Set-ManifestTag $manifest $tags
     foreach ($required in 'DataPipeline.PowerShell.dll', 'DataPipeline.Isolation.dll', 'DataPipeline.format.ps1xml', 'Dependencies/DataPipeline.Engine.dll', 'Dependencies/TorchSharp.dll') {
         if (-not [System.IO.File]::Exists([System.IO.Path]::Combine($staging, $required))) {
             throw "The staged module lacks $required."
@@ -113,10 +119,35 @@ function Invoke-Package {
     "==> Staged DataPipeline $($module.Version) for $rid in $staging ($([math]::Round($bytes / 1MB)) MB, $natives libtorch files)"
     "    Import-Module $manifest"
 
-    New-ModulePackage $module
+    New-ModulePackage $module $tags
 }
 
-function New-ModulePackage($module) {
+function Get-GalleryTag($module) {
+    # The gallery's tags: what the module is, its editions and one tag per command, so that
+    # Find-PSResource -CommandName and the gallery's search find it; then the manifest's own.
+    $tags = [System.Collections.Generic.List[string]]::new()
+    $tags.Add('PSModule')
+    foreach ($edition in $module.CompatiblePSEditions) { $tags.Add("PSEdition_$edition") }
+    $tags.Add('PSIncludes_Cmdlet')
+    foreach ($cmdlet in $module.ExportedCmdlets.Keys) { $tags.Add("PSCmdlet_$cmdlet"); $tags.Add("PSCommand_$cmdlet") }
+    foreach ($tag in $module.Tags) { if (-not $tags.Contains($tag)) { $tags.Add($tag) } }
+    , $tags
+}
+
+function Set-ManifestTag($manifest, $tags) {
+    # PSResourceGet takes a local package's tags from the manifest inside it, not from the nuspec,
+    # so the staged manifest carries the generated ones too. The source manifest keeps only its
+    # own, so the command tags can never fall behind CmdletsToExport.
+    $text = [System.IO.File]::ReadAllText($manifest)
+    $pattern = '(?m)^(\s*Tags\s*=\s*)@\([^)]*\)'
+    if ($text -notmatch $pattern) { throw "$manifest has no PrivateData.PSData.Tags = @(...) line to put the command tags in." }
+    $list = ($tags | ForEach-Object { "'$_'" }) -join ', '
+    [System.IO.File]::WriteAllText($manifest, [regex]::Replace($text, $pattern, "`${1}@($list)"))
+    $staged = Test-ModuleManifest -Path $manifest
+    if (@($staged.Tags).Count -ne $tags.Count) { throw "$manifest lists $(@($staged.Tags).Count) tags after staging; expected $($tags.Count)." }
+}
+
+function New-ModulePackage($module, $tags) {
     # A NuGet package laid out as Publish-PSResource lays out a module: the module's files at the
     # package root beside DataPipeline.nuspec, plus the OPC parts every .nupkg carries. One local
     # repository folder per RID, because each package holds one platform's native libraries and
@@ -127,15 +158,6 @@ function New-ModulePackage($module) {
     [void][System.IO.Directory]::CreateDirectory($repository)
     $package = [System.IO.Path]::Combine($repository, "DataPipeline.$version.nupkg")
     $escape = { param($text) [System.Security.SecurityElement]::Escape([string]$text) }
-
-    # The gallery's tags: what the module is, its editions and one tag per command, so that
-    # Find-PSResource -CommandName and the gallery's search find it.
-    $tags = [System.Collections.Generic.List[string]]::new()
-    $tags.Add('PSModule')
-    foreach ($edition in $module.CompatiblePSEditions) { $tags.Add("PSEdition_$edition") }
-    $tags.Add('PSIncludes_Cmdlet')
-    foreach ($cmdlet in $module.ExportedCmdlets.Keys) { $tags.Add("PSCmdlet_$cmdlet"); $tags.Add("PSCommand_$cmdlet") }
-    foreach ($tag in $module.Tags) { $tags.Add($tag) }
 
     # The licence is the one the manifest's Copyright names.
     $nuspec = @"
@@ -210,19 +232,65 @@ function New-ModulePackage($module) {
     "    Register-PSResourceRepository -Name DataPipeline-$rid -Uri $repository -Trusted; Install-PSResource DataPipeline -Repository DataPipeline-$rid"
 }
 
+function Find-Pester {
+    # Pester 5.7.1 as NuGet restores it (tools/TestModules): the module is under tools/ in the
+    # package, in NuGet's global packages folder. Restoring is a no-op when it is already there.
+    Invoke-Dotnet restore ([System.IO.Path]::Combine($root, 'tools', 'TestModules', 'TestModules.csproj')) -nologo -v quiet
+    $packages = $env:NUGET_PACKAGES
+    if (-not $packages) {
+        $packages = ((& dotnet nuget locals global-packages --list) -join '') -replace '^global-packages:\s*', ''
+    }
+    $pester = [System.IO.Path]::Combine($packages.Trim(), 'pester', '5.7.1', 'tools', 'Pester.psd1')
+    if (-not [System.IO.File]::Exists($pester)) {
+        throw "Pester 5.7.1 is not at $pester after restoring tools/TestModules. Run tools/install-prerequisites.sh, or dotnet restore tools/TestModules, and check the NuGet source serves the package 'Pester'."
+    }
+    $pester
+}
+
 function Invoke-Test {
-    Invoke-Dotnet test $solution -c $Configuration "-p:TorchBackend=$TorchBackend"
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -ge 5 }
-    if ($pester) {
-        Invoke-Package
-        "==> Pester $($pester[0].Version) on tests/Pester against the staged module"
-        Import-Module ([System.IO.Path]::Combine($staging, 'DataPipeline.psd1')) -Force
-        $result = Invoke-Pester -Path ([System.IO.Path]::Combine($root, 'tests', 'Pester')) -PassThru
-        if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
-    }
-    else {
-        '==> Pester 5 is not installed; tests/Pester ran through PesterLite inside the xunit suite.'
-    }
+    $pester = Find-Pester
+    Invoke-Package
+    $results = [System.IO.Path]::Combine($root, 'out', 'test-results')
+    [void][System.IO.Directory]::CreateDirectory($results)
+
+    # xunit: the engine, in-process PowerShell sessions, and pwsh processes on the staged module.
+    "==> dotnet test $solution -c $Configuration"
+    & dotnet test $solution -c $Configuration "-p:TorchBackend=$TorchBackend" --results-directory $results --logger 'trx;LogFileName=xunit.trx' |
+        ForEach-Object { "$_" }
+    $xunitExit = $LASTEXITCODE
+
+    # Pester in a fresh pwsh, as a user runs it: Pester imported by path, the test files import
+    # the staged module themselves (DATAPIPELINE_MODULE names it).
+    $xml = [System.IO.Path]::Combine($results, 'pester.xml')
+    $script = @'
+param($Pester, $Tests, $Xml)
+$ErrorActionPreference = 'Stop'
+Import-Module $Pester -Force
+$config = New-PesterConfiguration
+$config.Run.Path = $Tests
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Normal'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'NUnitXml'
+$config.TestResult.OutputPath = $Xml
+$result = Invoke-Pester -Configuration $config
+"==> Pester $((Get-Module Pester).Version): passed $($result.PassedCount), failed $($result.FailedCount), skipped $($result.SkippedCount), not run $($result.NotRunCount), failed blocks $($result.FailedBlocksCount), failed containers $($result.FailedContainersCount); $Xml"
+if ($result.Result -ne 'Passed') { exit 1 }
+'@
+    "==> pwsh: Pester on tests/Pester against $staging"
+    $env:DATAPIPELINE_MODULE = [System.IO.Path]::Combine($staging, 'DataPipeline.psd1')
+    $pwsh = [System.IO.Path]::Combine($PSHOME, 'pwsh')
+    if (-not [System.IO.File]::Exists($pwsh) -and -not [System.IO.File]::Exists("$pwsh.exe")) { $pwsh = 'pwsh' }
+    $quote = { param($text) "'" + ([string]$text).Replace("'", "''") + "'" }
+    $tests = [System.IO.Path]::Combine($root, 'tests', 'Pester')
+    & $pwsh -NoProfile -NonInteractive -Command "& { $script } -Pester $(& $quote $pester) -Tests $(& $quote $tests) -Xml $(& $quote $xml)"
+    $pesterExit = $LASTEXITCODE
+
+    $failed = @()
+    if ($xunitExit -ne 0) { $failed += "xunit (dotnet test exit code $xunitExit)" }
+    if ($pesterExit -ne 0) { $failed += "Pester (exit code $pesterExit)" }
+    if ($failed) { throw "Tests failed: $($failed -join '; '). Results in $results." }
+    "==> All tests passed; results in $results"
 }
 
 switch ($Task) {

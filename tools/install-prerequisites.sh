@@ -6,6 +6,9 @@
 # "trixie", taken from a trixie apt source pinned at priority 100 so that nothing else is upgraded
 # from it unless asked for. Fonts are installed so that ScottPlot's figures have readable text,
 # and python3-h5py so that the tests can open frame stores the way Python users will.
+# PowerShell 7.6.10 comes as a .NET global tool (7.7.0 is served but fails) and is linked into
+# /usr/local/bin so that `pwsh` is callable by name from later commands, cron and systemd; Pester
+# 5.7.1, which build.ps1 -Task Test imports by path, is restored from NuGet (tools/TestModules).
 #
 # Idempotent: every step checks first and does nothing when already satisfied. Run as root.
 set -euo pipefail
@@ -58,3 +61,23 @@ else
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-h5py >/dev/null
     echo "h5py: installed python3-h5py"
 fi
+
+# PowerShell as a .NET global tool, callable by name from any later command.
+pwsh_version=7.6.10
+tool_dir=${DOTNET_CLI_HOME:-$HOME}/.dotnet/tools
+if [ -x "$tool_dir/pwsh" ] && [ "$("$tool_dir/pwsh" -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null)" = "$pwsh_version" ]; then
+    echo "pwsh: $pwsh_version present"
+else
+    # update installs the tool when it is missing and moves any other version to this one.
+    dotnet tool update --global PowerShell --version "$pwsh_version" >/dev/null
+    echo "pwsh: installed $pwsh_version as a dotnet global tool"
+fi
+if [ "$(readlink -f /usr/local/bin/pwsh 2>/dev/null)" != "$(readlink -f "$tool_dir/pwsh")" ]; then
+    $SUDO ln -sf "$tool_dir/pwsh" /usr/local/bin/pwsh
+    echo "pwsh: linked /usr/local/bin/pwsh -> $tool_dir/pwsh"
+fi
+
+# Pester for the tests (build.ps1 -Task Test finds it in the NuGet packages folder).
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+dotnet restore "$here/TestModules/TestModules.csproj" -nologo -v quiet
+echo "pester: 5.7.1 restored from NuGet"

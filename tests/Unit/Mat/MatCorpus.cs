@@ -1,6 +1,6 @@
 using System.Text.Json;
 using DataPipeline.Engine.Mat;
-using DataPipeline.Host;
+using System.Text.Json.Serialization;
 
 namespace DataPipeline.Tests.Mat;
 
@@ -22,13 +22,24 @@ internal static class MatCorpus
             .Where(f => IsReject(f) == rejects)
             .Select(f => new object[] { Path.GetFileName(f) });
 
-    /// <summary>Every variable decoded, as the JSON dpsh writes for Get-MatVariable.</summary>
+    /// <summary>Every variable decoded, as Get-MatVariable emits them.</summary>
     public static List<MatVariable> ReadAll(string file)
     {
         using var mat = MatFile.Open(file);
         return mat.Variables.Select(v => mat.Read(v.Name)).ToList();
     }
 
+    /// <summary>
+    /// Values as JSON of their public properties, the canonical form of FORMAT.md (NaN and the
+    /// infinities as strings). pwsh's ConvertTo-Json of the same objects is compared to the corpus
+    /// in MatReaderTests; this is the in-process form for the reader's and writer's own tests.
+    /// </summary>
     public static JsonElement Json(IEnumerable<object?> values) =>
-        JsonDocument.Parse(JsonOutputWriter.Serialize(values)).RootElement;
+        JsonSerializer.SerializeToElement(values.ToArray(), Options);
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        MaxDepth = 1024,
+    };
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using DataPipeline.Engine.Mat;
-using DataPipeline.Tests.Host;
+using DataPipeline.Tests.Pipeline;
 using Xunit;
 
 namespace DataPipeline.Tests.Mat;
@@ -123,11 +123,19 @@ public sealed class MatReaderTests
     }
 
     [Fact]
-    public void DpshJsonOutputEqualsTheExpectedJsonForEveryCorpusFile()
+    public void PwshJsonOfGetMatVariableEqualsTheExpectedJsonForEveryCorpusFile()
     {
-        // One dpsh process for the whole corpus; a marker object before each file splits the output.
-        string script = $"foreach ($f in [System.IO.Directory]::GetFiles('{MatCorpus.Dev}', '*.mat')) {{ [pscustomobject]@{{ CorpusFile = [System.IO.Path]::GetFileName($f) }}; Get-MatVariable -Path $f }}";
-        var result = DpshProcess.Run("-OutputFormat", "Json", "-Command", script);
+        // One pwsh process for the whole corpus; a marker object before each file splits the output.
+        // -Depth 100 (the most ConvertTo-Json allows) keeps the deepest struct (testfile4, 17
+        // levels) whole, where the default depth would write its inner values as type names.
+        string script = $$"""
+            $items = foreach ($f in Get-ChildItem -LiteralPath {{Pwsh.Quote(MatCorpus.Dev)}} -Filter *.mat) {
+                [pscustomobject]@{ CorpusFile = $f.Name }
+                Get-MatVariable -Path $f.FullName
+            }
+            ConvertTo-Json -InputObject @($items) -Depth 100
+            """;
+        var result = Pwsh.Command(script);
         var output = JsonDocument.Parse(result.Stdout).RootElement;
         var perFile = new Dictionary<string, List<JsonElement>>();
         List<JsonElement>? current = null;
@@ -151,5 +159,21 @@ public sealed class MatReaderTests
         }
         Assert.Equal(106, perFile.Count);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void PwshJsonKeepsTheDeepestCorpusStructWholeAtDepth100AndSaysWhenTruncated()
+    {
+        string file = Path.Combine(MatCorpus.Dev, "testfile4.mat");
+        var whole = Pwsh.Command($"Get-MatVariable -Path {Pwsh.Quote(file)} | ConvertTo-Json -AsArray -Depth 100");
+        var shallow = Pwsh.Command($"Get-MatVariable -Path {Pwsh.Quote(file)} | ConvertTo-Json -AsArray -Depth 8");
+
+        Assert.True(whole.ExitCode == 0, whole.Report);
+        Assert.Empty(CanonicalJson.Compare(MatCorpus.Expected(file), JsonDocument.Parse(whole.Stdout).RootElement));
+        Assert.DoesNotContain("truncated", whole.Stdout + whole.Stderr, StringComparison.OrdinalIgnoreCase);
+        // Below the struct's depth, PowerShell warns rather than silently writing type names.
+        Assert.Contains("truncated", shallow.Stdout + shallow.Stderr, StringComparison.OrdinalIgnoreCase);
+        var truncated = JsonDocument.Parse(shallow.Stdout[shallow.Stdout.IndexOf('[')..]).RootElement;
+        Assert.False(JsonElement.DeepEquals(JsonDocument.Parse(whole.Stdout).RootElement, truncated));
     }
 }

@@ -47,12 +47,7 @@ public sealed class FrameStorePipelineTests : IDisposable
         _session.Ok($"New-SyntheticFrame -Count 20 -Size 16 -Seed 1 | Export-FrameDataset -Path '{target}'");
         byte[] before = File.ReadAllBytes(target);
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dpsh.dll"));
-        start.ArgumentList.Add("-Command");
-        start.ArgumentList.Add($"New-SyntheticFrame -Count 10000 -Size 64 -Seed 2 | Export-FrameDataset -Path '{target}'");
-        using var export = Process.Start(start)!;
-        export.StandardInput.Close();
+        using var export = Pwsh.StartCommand($"New-SyntheticFrame -Count 10000 -Size 64 -Seed 2 | Export-FrameDataset -Path {Pwsh.Quote(target)}");
         var stdout = export.StandardOutput.ReadToEndAsync();
         var stderr = export.StandardError.ReadToEndAsync();
         // Kill it once PureHDF is writing the new store into its temporary file, i.e. midway.

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using DataPipeline.Tests.Host;
 using Xunit;
 
 namespace DataPipeline.Tests.Pipeline;
@@ -166,10 +165,10 @@ public sealed class HelpTests : IDisposable
     }
 
     [Fact]
-    public void DpshPrintsSyntaxAndParameterDetailsAsPowerShellFormatsThem()
+    public void PwshPrintsSyntaxAndParameterDetailsFromTheStagedModule()
     {
-        var result = DpshProcess.Run("-Command", "Get-Help New-BatchGenerator -Full");
-        Assert.True(result.ExitCode == 0, result.Stderr);
+        var result = Pwsh.Command("Get-Help New-BatchGenerator -Full");
+        Assert.True(result.ExitCode == 0, result.Report);
         // The console view wraps at its width, inside words; compared without white space.
         string text = string.Concat(result.Stdout.Where(c => !char.IsWhiteSpace(c)));
         Assert.Contains("SYNTAXNew-BatchGenerator[[-InputObject]<Frame[]>][-Path<String[]>]", text);
@@ -244,16 +243,16 @@ public sealed class HelpTests : IDisposable
         foreach (var step in new[] { "New-TrainingConfig", "New-SyntheticFrame", "Import-MatDataset", "New-BatchGenerator", "Invoke-UNetTraining",
                      "Invoke-UNetPrediction", "Measure-Localization", "Export-TrainingHistory", "Export-MatFile" })
             Assert.Contains(step, text);
-        var dpsh = DpshProcess.Run("-Command", "Get-Help about_DataPipeline");
-        Assert.True(dpsh.ExitCode == 0, dpsh.Stderr);
-        Assert.Contains("A COMPLETE STUDY", dpsh.Stdout);
+        var pwsh = Pwsh.Command("Get-Help about_DataPipeline");
+        Assert.True(pwsh.ExitCode == 0, pwsh.Report);
+        Assert.Contains("A COMPLETE STUDY", pwsh.Stdout);
     }
 
     [Fact]
-    public void DpshShowsHelpFromItsOwnModuleFolder()
+    public void PwshShowsHelpFromTheStagedModulesFolder()
     {
-        var result = DpshProcess.Run("-Command", "Get-Help Import-MatDataset -Parameter DataVariable");
-        Assert.True(result.ExitCode == 0, result.Stderr);
+        var result = Pwsh.Command("Get-Help Import-MatDataset -Parameter DataVariable");
+        Assert.True(result.ExitCode == 0, result.Report);
         Assert.Contains("low_res.das", result.Stdout);
     }
 }

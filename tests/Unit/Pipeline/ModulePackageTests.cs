@@ -21,13 +21,13 @@ public class ModulePackageTests
         var cmdlets = ((System.Collections.IDictionary)module.Properties["ExportedCmdlets"].Value).Keys.Cast<string>().ToList();
         Assert.NotEmpty(cmdlets);
 
-        using var package = ZipFile.OpenRead(StagedModuleHost.Package);
+        using var package = ZipFile.OpenRead(Pwsh.Package);
         var metadata = ReadNuspec(package).Root!.Element(Nuspec + "metadata")!;
         string Field(string name) => metadata.Element(Nuspec + name)?.Value ?? throw new Xunit.Sdk.XunitException($"The nuspec lacks <{name}>.");
 
         Assert.Equal("DataPipeline", Field("id"));
         Assert.Equal(module.Properties["Version"].Value.ToString(), Field("version"));
-        Assert.Equal($"DataPipeline.{Field("version")}.nupkg", Path.GetFileName(StagedModuleHost.Package));
+        Assert.Equal($"DataPipeline.{Field("version")}.nupkg", Path.GetFileName(Pwsh.Package));
         Assert.Equal((string)module.Properties["Author"].Value, Field("authors"));
         Assert.Equal((string)module.Properties["Description"].Value, Field("description"));
         Assert.Equal("MIT", Field("license"));
@@ -39,12 +39,22 @@ public class ModulePackageTests
         Assert.Contains("PSEdition_Core", tags);
         foreach (var cmdlet in cmdlets) Assert.Contains($"PSCmdlet_{cmdlet}", tags);
         Assert.Equal(cmdlets.Count, tags.Count(t => t.StartsWith("PSCmdlet_", StringComparison.Ordinal)));
+        foreach (var cmdlet in cmdlets) Assert.Contains($"PSCommand_{cmdlet}", tags);
+
+        // PSResourceGet reads a local package's tags from the manifest inside it (Find-PSResource
+        // -CommandName): the packed manifest carries the nuspec's tags, in the same order.
+        var packedManifest = Path.Combine(Directory.CreateTempSubdirectory("dp-manifest-").FullName, "DataPipeline.psd1");
+        package.GetEntry("DataPipeline.psd1")!.ExtractToFile(packedManifest);
+        var packed = Pwsh.Command($"(Import-PowerShellDataFile {Pwsh.Quote(packedManifest)}).PrivateData.PSData.Tags", import: false);
+        Assert.True(packed.ExitCode == 0, packed.Report);
+        Assert.Equal(tags, packed.Lines);
+        Directory.Delete(Path.GetDirectoryName(packedManifest)!, recursive: true);
     }
 
     [Fact]
     public void PackageHoldsTheModuleAtItsRootAndTheEngineInDependencies()
     {
-        using var package = ZipFile.OpenRead(StagedModuleHost.Package);
+        using var package = ZipFile.OpenRead(Pwsh.Package);
         var entries = package.Entries.Select(e => e.FullName).ToHashSet();
 
         foreach (var root in new[] { "DataPipeline.nuspec", "DataPipeline.psd1", "DataPipeline.PowerShell.dll", "DataPipeline.Isolation.dll",
@@ -58,10 +68,10 @@ public class ModulePackageTests
             Assert.DoesNotContain(dependency, entries);
         }
         // Every staged file is in the package, byte for byte in size.
-        var staged = Directory.GetFiles(StagedModuleHost.StagedModule, "*", SearchOption.AllDirectories);
+        var staged = Directory.GetFiles(Pwsh.StagedModule, "*", SearchOption.AllDirectories);
         foreach (var file in staged)
         {
-            var entry = package.GetEntry(Path.GetRelativePath(StagedModuleHost.StagedModule, file).Replace('\\', '/'));
+            var entry = package.GetEntry(Path.GetRelativePath(Pwsh.StagedModule, file).Replace('\\', '/'));
             Assert.True(entry is not null, $"{file} is not in the package.");
             Assert.Equal(new FileInfo(file).Length, entry.Length);
         }
@@ -79,7 +89,7 @@ public class ModulePackageTests
     public void InstalledPackageImportsAndRunsBesideAnOlderTomlyn()
     {
         string version;
-        using (var package = ZipFile.OpenRead(StagedModuleHost.Package))
+        using (var package = ZipFile.OpenRead(Pwsh.Package))
         {
             version = ReadNuspec(package).Root!.Element(Nuspec + "metadata")!.Element(Nuspec + "version")!.Value;
         }
@@ -88,7 +98,7 @@ public class ModulePackageTests
         try
         {
             // As Install-PSResource installs it: the package's files less NuGet's own parts.
-            using (var package = ZipFile.OpenRead(StagedModuleHost.Package))
+            using (var package = ZipFile.OpenRead(Pwsh.Package))
             {
                 foreach (var entry in package.Entries.Where(e => !IsNuGetPart(e.FullName)))
                 {
@@ -100,9 +110,9 @@ public class ModulePackageTests
             Assert.False(File.Exists(Path.Combine(installed, "DataPipeline.Engine.dll")));
             File.Copy(SharedPaths.SmallConfig, Path.Combine(modules, "small.toml"));
 
-            var result = StagedModuleHost.Run(Path.Combine(installed, "DataPipeline.psd1"), CoexistenceTests.Script, modules);
+            var result = CoexistenceTests.RunBesideOlderTomlyn(Path.Combine(installed, "DataPipeline.psd1"), modules);
 
-            Assert.True(result.ExitCode == 0, result.Stderr + string.Join('\n', result.Lines));
+            Assert.True(result.ExitCode == 0, result.Report);
             CoexistenceTests.AssertIsolated(result, Path.Combine(installed, "Dependencies"));
             CoexistenceTests.AssertSameModelAndPreview(result, modules);
         }

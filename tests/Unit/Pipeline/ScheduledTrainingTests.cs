@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using DataPipeline.Engine.Training;
-using DataPipeline.Tests.Host;
 using Xunit;
 
 namespace DataPipeline.Tests.Pipeline;
@@ -85,15 +84,12 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
     [Fact]
     public void PrintedRunIsASummaryAndItsHistoryAnEpochTable()
     {
-        // Out-String is not in the engine package; dpsh prints through PowerShell's own formatting.
-        // Nor is Set-Location, so the paths are absolute.
-        string config = Path.Combine(Dir, "small.toml"), runs = Path.Combine(Dir, "runs");
-        // Statements typed one per line at the prompt, each printed on its own as a user sees it.
-        var result = DpshProcess.Run(["-NonInteractive"], stdin:
-            $"$run = New-SyntheticFrame -Count 16 -Config '{config}' | Invoke-UNetTraining -Config '{config}' -Epochs 2 -OutputDirectory '{runs}'\n" +
-            "$run\n$run.History\n'#' + $run.RunId\n");
+        // Statements typed one per line at a pwsh prompt, each printed on its own as a user sees it.
+        var result = Pwsh.Typed(
+            "$run = New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 2 -OutputDirectory runs\n" +
+            "$run\n$run.History\n'#' + $run.RunId\n", Dir);
 
-        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.True(result.ExitCode == 0, result.Report);
         var lines = result.Stdout.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         string runId = lines[^1].TrimStart('#');
         string Field(string label) => Assert.Single(lines, l => l.StartsWith(label + " ")).Split(':', 2)[1].Trim();
@@ -120,7 +116,7 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
     }
 
     [Fact]
-    public void NightlyScriptLogsAndExitsWithDpshsCode()
+    public void NightlyScriptLogsAndExitsWithPwshsCode()
     {
         string logs = Path.Combine(Dir, "logs");
         string failing = Path.Combine(Dir, "failing.ps1");
@@ -142,12 +138,14 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
         Assert.Contains(" epoch 1/1 ", File.ReadAllText(Path.Combine(Dir, "nightly", "training.log")));
     }
 
-    private static DpshProcess.Result RunNightly(string study, string logDir, params string[] args)
+    private static Pwsh.Result RunNightly(string study, string logDir, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.sh"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["DPSH"] = "dotnet " + Path.Combine(AppContext.BaseDirectory, "dpsh.dll");
+        // The staged module by name, as an installed one would be found.
+        start.Environment["PSModulePath"] = Path.GetDirectoryName(Pwsh.StagedModule) + Path.PathSeparator + Environment.GetEnvironmentVariable("PSModulePath");
+        start.Environment["NO_COLOR"] = "1";
         start.Environment["STUDY_SCRIPT"] = study;
         start.Environment["LOG_DIR"] = logDir;
         using var process = Process.Start(start)!;
@@ -158,6 +156,6 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
             process.Kill(entireProcessTree: true);
             throw new TimeoutException("nightly-training.sh did not finish.");
         }
-        return new DpshProcess.Result(process.ExitCode, stdout.Result, stderr.Result);
+        return new Pwsh.Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -1,5 +1,4 @@
 using DataPipeline.Engine.Runtime;
-using DataPipeline.Tests.Host;
 using Xunit;
 
 namespace DataPipeline.Tests.Pipeline;
@@ -29,9 +28,9 @@ public sealed class TrainingDeviceTests : IDisposable
     [Fact]
     public void TableViewShowsDeviceAndNote()
     {
-        // Formatting needs a host (Out-String is not among the engine package's core commands).
-        var result = DpshProcess.Run("-Command", "Get-TrainingDevice");
-        Assert.True(result.ExitCode == 0, result.Stderr);
+        // As pwsh prints it at the prompt, through the module's view.
+        var result = Pwsh.Command("Get-TrainingDevice");
+        Assert.True(result.ExitCode == 0, result.Report);
         Assert.Contains("Threads", result.Stdout);
         Assert.Contains("CUDA unavailable", result.Stdout);
     }

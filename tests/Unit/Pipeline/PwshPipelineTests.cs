@@ -1,17 +1,17 @@
 using System.Text.Json;
-using DataPipeline.Tests.Host;
 using Xunit;
 
 namespace DataPipeline.Tests.Pipeline;
 
-/// <summary>The module through dpsh, as CI and cron use it.</summary>
-public class DpshPipelineTests
+/// <summary>The staged module in `pwsh -Command`, as scripts, cron and CI use it.</summary>
+public class PwshPipelineTests
 {
     [Fact]
-    public void JsonOutputOfTwoFramesHoldsShapesAndRepeats()
+    public void JsonOfTwoFramesHoldsShapesAndRepeats()
     {
-        var first = DpshProcess.Run("-OutputFormat", "Json", "-Command", "New-SyntheticFrame -Count 2 -Seed 7");
-        Assert.True(first.ExitCode == 0, first.Stderr);
+        const string script = "New-SyntheticFrame -Count 2 -Seed 7 | ConvertTo-Json -AsArray -Depth 4 -Compress";
+        var first = Pwsh.Command(script);
+        Assert.True(first.ExitCode == 0, first.Report);
         using var json = JsonDocument.Parse(first.Stdout);
         Assert.Equal(2, json.RootElement.GetArrayLength());
         foreach (var frame in json.RootElement.EnumerateArray())
@@ -20,19 +20,20 @@ public class DpshPipelineTests
             Assert.Equal([128, 128], frame.GetProperty("LabelShape").EnumerateArray().Select(e => e.GetInt32()));
             Assert.Equal(64 * 64, frame.GetProperty("Data").GetArrayLength());
         }
-        var second = DpshProcess.Run("-OutputFormat", "Json", "-Command", "New-SyntheticFrame -Count 2 -Seed 7");
+        var second = Pwsh.Command(script);
         Assert.Equal(first.Stdout, second.Stdout);
     }
 
     [Fact]
     public void UnknownConfigKeyExitsNonZeroNamingTheKey()
     {
-        string config = Path.Combine(Directory.CreateTempSubdirectory("dp-dpsh-").FullName, "cfg.toml");
+        var dir = Directory.CreateTempSubdirectory("dp-pwsh-").FullName;
+        string config = Path.Combine(dir, "cfg.toml");
         File.WriteAllText(config, "[model]\nfilterz = 8\n");
-        var result = DpshProcess.Run("-Command", $"New-SyntheticFrame -Count 4 -Size 16 | Invoke-UNetTraining -Config '{config}'");
-        Assert.NotEqual(0, result.ExitCode);
+        var result = Pwsh.Command($"$ErrorActionPreference = 'Stop'; New-SyntheticFrame -Count 4 -Size 16 | Invoke-UNetTraining -Config {Pwsh.Quote(config)}");
+        Assert.Equal(1, result.ExitCode);
         Assert.Contains("model.filterz", result.Stderr);
         Assert.Contains("cfg.toml:2", result.Stderr);
-        Directory.Delete(Path.GetDirectoryName(config)!, recursive: true);
+        Directory.Delete(dir, recursive: true);
     }
 }

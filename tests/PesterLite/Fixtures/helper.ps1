@@ -1,2 +1,0 @@
-# Dot-sourced by Passing.Tests.ps1 through $PSScriptRoot.
-function Get-FixtureGreeting { param([string] $Name) "Hello, $Name" }

@@ -1,5 +1,8 @@
 # Augmented batches through New-BatchGenerator and Get-Batch (Pester 5 syntax).
-# Runs under real Pester, or under tests/PesterLite when Pester is absent (CI here).
+
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
 
 Describe 'New-BatchGenerator augmentation' {
     BeforeAll {

@@ -1,5 +1,8 @@
 # User-facing behaviour of Measure-Localization (Pester 5 syntax).
-# Runs under real Pester, or under tests/PesterLite when Pester is absent (CI here).
+
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
 
 Describe 'Measure-Localization' {
     BeforeAll {
@@ -59,7 +62,7 @@ Describe 'Measure-Localization' {
         $result = ($frames[0], $perfect[1]) | Measure-Localization -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems | Should -HaveCount 1
         $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        $problems[0].FullyQualifiedErrorId | Should -BeLike 'FrameNotEvaluable*'
+        $problems[0].FullyQualifiedErrorId | Should -BeExactly 'FrameNotEvaluable,DataPipeline.PowerShell.Commands.MeasureLocalizationCommand'
         $problems[0].Exception.Message | Should -BeLike '*#0 *no prediction*'
         $result.FrameCount | Should -Be 1
     }
@@ -81,6 +84,6 @@ Describe 'Measure-Localization' {
     }
 
     It 'rejects an even window' {
-        { $perfect | Measure-Localization -WindowPx 4 } | Should -Throw -ErrorId 'InvalidEvaluationSettings*'
+        { $perfect | Measure-Localization -WindowPx 4 } | Should -Throw -ErrorId 'InvalidEvaluationSettings,DataPipeline.PowerShell.Commands.MeasureLocalizationCommand'
     }
 }

@@ -1,5 +1,9 @@
 # User-facing behaviour of Export-FrameDataset, Import-FrameDataset and Export-FramePreview
-# (Pester 5 syntax). Runs under real Pester, or under tests/PesterLite when Pester is absent.
+# (Pester 5 syntax).
+
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
 
 Describe 'Export-FrameDataset and Import-FrameDataset' {
     BeforeAll {
@@ -47,11 +51,11 @@ Describe 'Export-FrameDataset and Import-FrameDataset' {
     }
 
     It 'reports a missing store as an error' {
-        { Import-FrameDataset ([System.IO.Path]::Combine($dir, 'missing.h5')) -ErrorAction Stop } | Should -Throw -ErrorId 'FrameStoreNotFound*'
+        { Import-FrameDataset ([System.IO.Path]::Combine($dir, 'missing.h5')) -ErrorAction Stop } | Should -Throw -ErrorId 'FrameStoreNotFound,DataPipeline.PowerShell.Commands.ImportFrameDatasetCommand'
     }
 
     It 'refuses a position outside the store' {
-        { Import-FrameDataset $store -Index 12 -ErrorAction Stop } | Should -Throw -ErrorId 'FrameIndexOutOfRange*'
+        { Import-FrameDataset $store -Index 12 -ErrorAction Stop } | Should -Throw -ErrorId 'FrameIndexOutOfRange,DataPipeline.PowerShell.Commands.ImportFrameDatasetCommand'
     }
 
     It 'writes nothing under -WhatIf' {

@@ -1,7 +1,12 @@
 # MATLAB files from the user's side: listing, reading, importing frames, writing them back.
+
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
+
 Describe 'Get-MatVariable' {
     BeforeAll {
-        # The corpus lives in ../shared next to the repository; the suite runs from tests/Pester or a copy under bin/.
+        # The corpus lives in ../shared next to the repository; find it from wherever this file runs.
         $dir = [System.IO.DirectoryInfo]::new($PSScriptRoot)
         while ($dir -and -not [System.IO.Directory]::Exists([System.IO.Path]::Combine($dir.FullName, 'shared', 'corpus'))) { $dir = $dir.Parent }
         $corpus = [System.IO.Path]::Combine($dir.FullName, 'shared', 'corpus')
@@ -39,7 +44,7 @@ Describe 'Get-MatVariable' {
 
 Describe 'Import-MatDataset and Export-MatFile' {
     BeforeAll {
-        # The corpus lives in ../shared next to the repository; the suite runs from tests/Pester or a copy under bin/.
+        # The corpus lives in ../shared next to the repository; find it from wherever this file runs.
         $dir = [System.IO.DirectoryInfo]::new($PSScriptRoot)
         while ($dir -and -not [System.IO.Directory]::Exists([System.IO.Path]::Combine($dir.FullName, 'shared', 'corpus'))) { $dir = $dir.Parent }
         $corpus = [System.IO.Path]::Combine($dir.FullName, 'shared', 'corpus')
@@ -69,6 +74,6 @@ Describe 'Import-MatDataset and Export-MatFile' {
     }
 
     It 'refuses a bad variable path' {
-        { Import-MatDataset $v5 -DataVariable 'low_res..das' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidVariablePath'
+        { Import-MatDataset $v5 -DataVariable 'low_res..das' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidVariablePath,DataPipeline.PowerShell.Commands.ImportMatDatasetCommand'
     }
 }

@@ -1,5 +1,9 @@
 # New-UNetModel, Import-UNetModel, Invoke-UNetPrediction, resuming, and the study end to end.
 
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
+
 Describe 'New-UNetModel' {
     It 'builds the original pipeline''s U-Net with its 7,977,921 trainable parameters' {
         # ../shared sits beside the repository; find the repository from wherever this file runs.

@@ -1,5 +1,8 @@
 # User-facing behaviour of New-SyntheticFrame and New-BatchGenerator (Pester 5 syntax).
-# Runs under real Pester, or under tests/PesterLite when Pester is absent (CI here).
+
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
 
 Describe 'New-SyntheticFrame' {
     It 'makes frames with labels at SizeRatio times the resolution' {
@@ -33,7 +36,7 @@ Describe 'New-SyntheticFrame' {
     It 'takes noise as -SnrDb or -NoiseStd, not both' {
         $frame = New-SyntheticFrame -Count 1 -Size 32 -Scatterers 3 -SnrDb 20 -Amplitude 0.5, 2 -Combine Sum
         $frame.Shape | Should -Be @(32, 32)
-        { New-SyntheticFrame -Count 1 -SnrDb 20 -NoiseStd 0.1 } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
+        { New-SyntheticFrame -Count 1 -SnrDb 20 -NoiseStd 0.1 } | Should -Throw -ErrorId 'AmbiguousParameterSet,DataPipeline.PowerShell.Commands.NewSyntheticFrameCommand'
     }
 
     It 'rejects a config that sets both noise_std and snr_db, naming the key' {
@@ -48,7 +51,7 @@ Describe 'New-SyntheticFrame' {
     }
 
     It 'rejects an impossible scatterer range' {
-        { New-SyntheticFrame -Count 1 -Scatterers 5, 2 } | Should -Throw -ErrorId 'InvalidSimulationSettings*'
+        { New-SyntheticFrame -Count 1 -Scatterers 5, 2 } | Should -Throw -ErrorId 'InvalidSimulationSettings,DataPipeline.PowerShell.Commands.NewSyntheticFrameCommand'
     }
 }
 

@@ -1,5 +1,9 @@
 # Invoke-TrainingSweep: every combination, each applied and checked like a configuration file.
 
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
+
 Describe 'Invoke-TrainingSweep' {
     BeforeAll {
         $config = [System.IO.Path]::Combine($PSScriptRoot, 'TestData', 'small.toml')

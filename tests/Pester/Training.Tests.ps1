@@ -1,5 +1,9 @@
 # User-facing behaviour of Invoke-UNetTraining, Export-TrainingHistory and New-TrainingConfig.
 
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
+
 Describe 'Training a U-Net' {
     BeforeAll {
         $config = [System.IO.Path]::Combine($PSScriptRoot, 'TestData', 'small.toml')

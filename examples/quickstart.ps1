@@ -2,8 +2,10 @@
 .SYNOPSIS
     The quick-start study: simulate scatterer frames, train a super-resolution U-Net on them, and
     write the history table, plots and an HTML report named by the run.
+    Uses the module already imported, else this clone's staged module (build.ps1 -Task Package),
+    else the installed one.
 .EXAMPLE
-    dpsh -File examples/quickstart.ps1
+    pwsh -NoProfile -File examples/quickstart.ps1
 .EXAMPLE
     ./examples/quickstart.ps1 -OutputDirectory ./runs/today -Epochs 30
 #>
@@ -12,6 +14,11 @@ param(
     [string] $OutputDirectory = 'output/quickstart',
     [int] $Epochs = 0
 )
+
+if (-not (Get-Module DataPipeline)) {
+    $staged = Join-Path $PSScriptRoot '../out/DataPipeline/DataPipeline.psd1'
+    Import-Module ((Test-Path -LiteralPath $staged) ? $staged : 'DataPipeline') -ErrorAction Stop
+}
 
 $training = @{ Config = $Config; OutputDirectory = $OutputDirectory; Verbose = $true }
 if ($Epochs -gt 0) { $training.Epochs = $Epochs }

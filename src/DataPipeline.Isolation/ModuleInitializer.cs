@@ -18,7 +18,7 @@ namespace DataPipeline.Isolation;
 /// <see cref="EngineLoadContext"/>; from then on every dependency of the engine binds in that
 /// context. Only the engine's name must be unique among loaded modules: it is the one door
 /// between the two contexts.</item>
-/// <item>Build outputs (dpsh's, the tests') are flat: their .deps.json put the engine and its
+/// <item>Build outputs (the tests') are flat: their .deps.json put the engine and its
 /// dependencies in the default context, the handler is never asked, and a debugger or a unit
 /// test sees one context. Isolation is proved against the staged module and the package in a
 /// separate process (tests/Unit/Pipeline/CoexistenceTests.cs), since a process that already holds

@@ -4,8 +4,8 @@ namespace DataPipeline.Engine.Mat;
 
 /// <summary>
 /// One MATLAB value: a top-level variable, a struct field or a cell element. Its public properties are
-/// the canonical form of shared/corpus/mat/FORMAT.md, so `dpsh -OutputFormat Json` of a variable is
-/// that document. Values are column-major (MATLAB order); properties that do not apply to the class
+/// the canonical form of shared/corpus/mat/FORMAT.md, so `Get-MatVariable | ConvertTo-Json -Depth 100`
+/// of a variable is that document. Values are column-major (MATLAB order); properties that do not apply to the class
 /// are null.
 /// </summary>
 public sealed class MatVariable

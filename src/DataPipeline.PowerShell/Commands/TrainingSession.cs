@@ -97,9 +97,9 @@ internal sealed class TrainingSession(PSCmdlet cmdlet)
     }
 
     /// <summary>
-    /// False when $ProgressPreference silences progress, as dpsh sets it for -NonInteractive and
-    /// redirected output and a scheduled pwsh script should: a night of batch-by-batch records is
-    /// noise in a log and costs a trip to the pipeline thread per batch.
+    /// False when $ProgressPreference silences progress, as a scheduled pwsh script should set it:
+    /// a night of batch-by-batch records is noise in a log and costs a trip to the pipeline thread
+    /// per batch.
     /// </summary>
     private bool ProgressWanted() =>
         !LanguagePrimitives.TryConvertTo<ActionPreference>(cmdlet.GetVariableValue("ProgressPreference"), out var preference)

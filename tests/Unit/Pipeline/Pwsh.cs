@@ -77,6 +77,10 @@ internal static class Pwsh
         Start(["-NoProfile", "-NonInteractive", "-Command", Prefix(manifest, import) + script],
             workingDirectory ?? SharedPaths.RepositoryRoot, stdin: null, timeout ?? TimeSpan.FromMinutes(5));
 
+    /// <summary>`pwsh -NoProfile -NonInteractive -File script args`: the script imports what it needs.</summary>
+    public static Result Script(string script, string workingDirectory, params string[] args) =>
+        Start(["-NoProfile", "-NonInteractive", "-File", script, .. args], workingDirectory, stdin: null, TimeSpan.FromMinutes(5));
+
     /// <summary>
     /// `pwsh -NoProfile -Command -` fed <paramref name="lines"/> on stdin, each line a statement
     /// run and printed on its own, as typed at a prompt.

@@ -36,4 +36,22 @@ public class PwshPipelineTests
         Assert.Contains("cfg.toml:2", result.Stderr);
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public void QuickstartScriptImportsTheStagedModuleTrainsAndWritesItsReport()
+    {
+        _ = Pwsh.StagedManifest;
+        var dir = Directory.CreateTempSubdirectory("dp-quickstart-").FullName;
+        // The README's main job with the small test configuration, so that it takes seconds.
+        var result = Pwsh.Script(Path.Combine(SharedPaths.RepositoryRoot, "examples", "quickstart.ps1"), dir,
+            "-Config", SharedPaths.SmallConfig, "-Epochs", "1", "-OutputDirectory", "report");
+
+        Assert.True(result.ExitCode == 0, result.Report);
+        var runId = Assert.Single(Directory.GetDirectories(Path.Combine(dir, "report")).Select(Path.GetFileName));
+        Assert.Contains(result.Lines, l => l == $"RunId      : {runId}");
+        Assert.Contains(result.Lines, l => l == "Status     : Completed");
+        Assert.True(File.Exists(Path.Combine(dir, "report", runId + ".html")));
+        Assert.True(File.Exists(Path.Combine(dir, "report", runId!, "best.ckpt")));
+        Directory.Delete(dir, recursive: true);
+    }
 }

@@ -235,7 +235,8 @@ function New-ModulePackage($module, $tags) {
 function Find-Pester {
     # Pester 5.7.1 as NuGet restores it (tools/TestModules): the module is under tools/ in the
     # package, in NuGet's global packages folder. Restoring is a no-op when it is already there.
-    Invoke-Dotnet restore ([System.IO.Path]::Combine($root, 'tools', 'TestModules', 'TestModules.csproj')) -nologo -v quiet
+    # Its lines go to the host: this function's output is the path alone.
+    Invoke-Dotnet restore ([System.IO.Path]::Combine($root, 'tools', 'TestModules', 'TestModules.csproj')) -nologo -v quiet | Out-Host
     $packages = $env:NUGET_PACKAGES
     if (-not $packages) {
         $packages = ((& dotnet nuget locals global-packages --list) -join '') -replace '^global-packages:\s*', ''

@@ -93,7 +93,7 @@ internal static class Pwsh
     public static Process StartCommand(string script, string? workingDirectory = null)
     {
         var start = StartInfo(["-NoProfile", "-NonInteractive", "-Command", Prefix(null, import: true) + script], workingDirectory ?? SharedPaths.RepositoryRoot);
-        var process = Process.Start(start)!;
+        var process = Launch(start);
         process.StandardInput.Close();
         return process;
     }
@@ -117,9 +117,21 @@ internal static class Pwsh
         return start;
     }
 
+    private static Process Launch(ProcessStartInfo start)
+    {
+        try
+        {
+            return Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("pwsh could not be started; run tools/install-prerequisites.sh, which installs it and puts it on PATH.", e);
+        }
+    }
+
     private static Result Start(IEnumerable<string> args, string workingDirectory, string? stdin, TimeSpan timeout)
     {
-        using var process = Process.Start(StartInfo(args, workingDirectory))!;
+        using var process = Launch(StartInfo(args, workingDirectory));
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardInput.Write(stdin ?? string.Empty);

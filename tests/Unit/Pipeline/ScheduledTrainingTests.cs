@@ -143,8 +143,9 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.sh"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        // The staged module by name, as an installed one would be found.
-        start.Environment["PSModulePath"] = Path.GetDirectoryName(Pwsh.StagedModule) + Path.PathSeparator + Environment.GetEnvironmentVariable("PSModulePath");
+        // The staged module (out/DataPipeline) by name, as an installed one would be found.
+        var modules = Path.GetDirectoryName(Path.GetDirectoryName(Pwsh.StagedManifest))!;
+        start.Environment["PSModulePath"] = modules + Path.PathSeparator + Environment.GetEnvironmentVariable("PSModulePath");
         start.Environment["NO_COLOR"] = "1";
         start.Environment["STUDY_SCRIPT"] = study;
         start.Environment["LOG_DIR"] = logDir;

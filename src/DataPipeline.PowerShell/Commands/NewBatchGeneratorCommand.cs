@@ -166,7 +166,18 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(IntensityScale))) _augment.IntensityScale = new DoubleRange(IntensityScale![0], IntensityScale[1]);
     }
 
-    protected override void ProcessRecord() => _frames.AddRange(InputObject);
+    protected override void ProcessRecord()
+    {
+        // $null | New-BatchGenerator binds null (the parameter is optional, for -Path alone).
+        if (InputObject is null || InputObject.Any(f => f is null))
+        {
+            WriteError(new ErrorRecord(
+                new ArgumentNullException(nameof(InputObject), "A null came down the pipeline where a frame was expected; check the command that produced the frames."),
+                "NullFrame", ErrorCategory.InvalidArgument, null));
+            if (InputObject is null) return;
+        }
+        _frames.AddRange(InputObject.Where(f => f is not null));
+    }
 
     protected override void EndProcessing()
     {

@@ -16,9 +16,12 @@ public sealed class GetMatVariableCommand : DataPipelineCmdlet
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Paths taken as typed ([ ] are not wildcards); binds the PSPath of piped items (Get-ChildItem).</summary>
+    /// <summary>
+    /// Paths taken as typed ([ ] are not wildcards); binds the PSPath of piped items (Get-ChildItem),
+    /// or the FullName of FileInfo objects made in .NET, which carry no PSPath.
+    /// </summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
+    [Alias("PSPath", "LPath", "FullName")]
     public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Variable names to return (wildcards); all when omitted.</summary>

@@ -22,9 +22,12 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Paths taken as typed ([ ] are not wildcards); binds the PSPath of piped items (Get-ChildItem).</summary>
+    /// <summary>
+    /// Paths taken as typed ([ ] are not wildcards); binds the PSPath of piped items (Get-ChildItem),
+    /// or the FullName of FileInfo objects made in .NET, which carry no PSPath.
+    /// </summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
+    [Alias("PSPath", "LPath", "FullName")]
     public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Also read *.mat files in subfolders.</summary>

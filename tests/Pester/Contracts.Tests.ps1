@@ -11,7 +11,7 @@ BeforeDiscovery {
         @{ Name = 'Get-Batch'; Parameters = @('Generator', 'Split', 'Epoch', 'First') }
         @{ Name = 'Get-MatVariable'; Parameters = @('Path', 'LiteralPath', 'Name') }
         @{ Name = 'Get-TrainingDevice'; Parameters = @('Available') }
-        @{ Name = 'Import-FrameDataset'; Parameters = @('Path', 'Index', 'Range') }
+        @{ Name = 'Import-FrameDataset'; Parameters = @('Path', 'LiteralPath', 'Index', 'Range') }
         @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'ThrottleLimit', 'Config') }
         @{ Name = 'Import-UNetModel'; Parameters = @('Path') }
         @{ Name = 'Invoke-TrainingSweep'; Parameters = @('InputObject', 'Config', 'Parameter', 'OutputDirectory', 'LogPath', 'ThrottleLimit') }

@@ -43,6 +43,8 @@ Describe 'Paths with [ ]' {
         $preview.Name | Should -Be 'p[1].png'
         $store = $frames | Export-FrameDataset -LiteralPath (Join-Path $TestDrive 's[1].h5') -PassThru
         $store.Name | Should -Be 's[1].h5'
+        (Get-ChildItem -LiteralPath $store.FullName | Import-FrameDataset).Count | Should -Be 3
+        (Import-FrameDataset -LiteralPath $store.FullName -Range 1, 2).Index | Should -Be 1, 2
     }
 }
 

@@ -32,8 +32,9 @@ public abstract class DataPipelineCmdlet : PSCmdlet
     /// and -LiteralPath. A path that matches nothing is an ItemNotFoundException error
     /// (non-terminating, the others go on; terminating when <paramref name="terminating"/>), never
     /// silence: "scan[1].mat" given to -Path is a pattern that matches scan1.mat only.
+    /// <paramref name="notFoundId"/> keeps a cmdlet's established error id.
     /// </summary>
-    protected IEnumerable<string> ResolveInputPaths(IEnumerable<string> paths, bool literal, bool terminating = false)
+    protected IEnumerable<string> ResolveInputPaths(IEnumerable<string> paths, bool literal, bool terminating = false, string notFoundId = "PathNotFound")
     {
         foreach (string path in paths)
         {
@@ -56,7 +57,7 @@ public abstract class DataPipelineCmdlet : PSCmdlet
             }
             if (found.Count == 0)
             {
-                var record = PathNotFound(path, literal);
+                var record = PathNotFound(path, literal, notFoundId);
                 if (terminating) ThrowTerminatingError(record);
                 WriteError(record);
             }
@@ -79,12 +80,14 @@ public abstract class DataPipelineCmdlet : PSCmdlet
         return found[0];
     }
 
-    private static ErrorRecord PathNotFound(string path, bool literal)
+    private ErrorRecord PathNotFound(string path, bool literal, string errorId)
     {
-        string advice = literal || !WildcardPattern.ContainsWildcardCharacters(path) ? ""
-            : " -Path treats [ ] * ? as wildcards; for a name that holds them, use -LiteralPath.";
-        return new ErrorRecord(new ItemNotFoundException($"Cannot find path '{path}' because it does not exist.{advice}"),
-            "PathNotFound", ErrorCategory.ObjectNotFound, path);
+        bool pattern = !literal && WildcardPattern.ContainsWildcardCharacters(path);
+        // The full path names the file that is missing; a pattern is shown as typed.
+        string target = pattern ? path : ResolvePath(path);
+        string advice = pattern ? " -Path treats [ ] * ? as wildcards; for a name that holds them, use -LiteralPath." : "";
+        return new ErrorRecord(new ItemNotFoundException($"Cannot find path '{target}' because it does not exist.{advice}"),
+            errorId, ErrorCategory.ObjectNotFound, target);
     }
 
     /// <summary>Emits the written file or folder as Get-Item gives it (with PSPath, PSParentPath, ...), so it formats like Get-Item's.</summary>

@@ -18,7 +18,7 @@ BeforeDiscovery {
         @{ Name = 'Invoke-UNetPrediction'; Parameters = @('InputObject', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap') }
         @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath') }
         @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
-        @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'PatchSize', 'PatchOnLabel', 'ShuffleWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'Rot90', 'RotationDeg', 'ShiftPx', 'OutOfPlane', 'IntensityScale') }
+        @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'PatchSize', 'PatchOnLabel', 'ShuffleWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'Rot90', 'RotationDeg', 'ShiftPx', 'OutOfPlane', 'IntensityScale') }
         @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config') }
         @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
         @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }

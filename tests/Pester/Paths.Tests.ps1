@@ -45,6 +45,8 @@ Describe 'Paths with [ ]' {
         $store.Name | Should -Be 's[1].h5'
         (Get-ChildItem -LiteralPath $store.FullName | Import-FrameDataset).Count | Should -Be 3
         (Import-FrameDataset -LiteralPath $store.FullName -Range 1, 2).Index | Should -Be 1, 2
+        (New-BatchGenerator -LiteralPath $store.FullName -BatchSize 2).FrameCount | Should -Be 3
+        { New-BatchGenerator -Path $store.FullName -BatchSize 2 } | Should -Throw -ErrorId 'FrameStoreNotFound,DataPipeline.PowerShell.Commands.NewBatchGeneratorCommand'
     }
 }
 

@@ -39,7 +39,7 @@ Describe 'New-BatchGenerator augmentation' {
         $three = New-BatchGenerator -InputObject $frames -BatchSize 4 -ValidationFraction 0 -Seed 3 -RotationDeg 20 -ShiftPx 1.5 -Workers 3 -Prefetch 1
         $three.Workers | Should -Be 3
         $a = @(Get-Batch -Generator $one -Epoch 1)
-        $b = @($three.Stream([DataPipeline.Engine.Batching.BatchPrefetcher]::new(), 'Training', 1, [System.Threading.CancellationToken]::None))
+        $b = @($three.Stream([DataPipeline.Engine.Batching.BatchPrefetcher]::new(), 'Training', 0, [System.Threading.CancellationToken]::None))
         $b | Should -HaveCount $a.Count
         for ($i = 0; $i -lt $a.Count; $i++) {
             [System.Linq.Enumerable]::SequenceEqual([float[]]$a[$i].Data, [float[]]$b[$i].Data) | Should -BeTrue

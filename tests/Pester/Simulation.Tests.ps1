@@ -71,7 +71,7 @@ Describe 'New-BatchGenerator' {
 
     It 'visits every training frame exactly once per epoch' {
         $generator = $frames | New-BatchGenerator -BatchSize 7 -ValidationFraction 0.2 -Seed 5
-        foreach ($epoch in 0, 1, 2) {
+        foreach ($epoch in 1, 2, 3) {
             $seen = $generator | Get-Batch -Epoch $epoch | ForEach-Object { $_.Indices }
             $seen | Should -HaveCount 24
             [System.Collections.Generic.HashSet[int]]::new([int[]]$seen).Count | Should -Be 24

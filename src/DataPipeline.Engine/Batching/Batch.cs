@@ -26,7 +26,7 @@ public sealed class Batch
         _pool = pool;
         Positions = positions;
         Split = split;
-        Epoch = epoch;
+        Epoch = epoch + 1;
         Number = number;
         Indices = indices;
         _data = data;
@@ -36,6 +36,11 @@ public sealed class Batch
     }
 
     public BatchSplit Split { get; }
+
+    /// <summary>
+    /// The epoch, counted from 1 as the history, run.log and -Verbose count it (the generator's
+    /// own methods take it from 0, as the random streams are seeded).
+    /// </summary>
     public int Epoch { get; }
 
     /// <summary>0-based position of this batch within its epoch.</summary>

@@ -90,6 +90,12 @@ public sealed class Frame
     /// <summary>Number of distinct scatterers, when positions are known.</summary>
     public int? ScattererCount => Positions?.Select(p => p.Scatterer).Distinct().Count();
 
+    /// <summary>The smallest data value (a view column, so that Sort-Object Min works).</summary>
+    public float Min => Data.Length == 0 ? float.NaN : System.Linq.Enumerable.Min(Data);
+
+    /// <summary>The largest data value (a view column, so that Sort-Object Max works).</summary>
+    public float Max => Data.Length == 0 ? float.NaN : System.Linq.Enumerable.Max(Data);
+
     internal static int ElementCount(int[] shape)
     {
         long count = 1;

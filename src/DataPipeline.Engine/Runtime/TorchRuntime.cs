@@ -30,6 +30,7 @@ public static class TorchRuntime
             {
                 TuneAllocator();
                 InitializeDeviceType(DeviceType.CPU);
+                DisableNnpackWhereUnsupported();
                 _loaded = true;
             }
             catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException
@@ -115,6 +116,29 @@ public static class TorchRuntime
 
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
+
+    [DllImport("libtorch_cpu", EntryPoint = "nnp_initialize")]
+    private static extern int NnpInitialize();
+
+    /// <summary>
+    /// Switches NNPACK off on CPUs where it cannot initialise. Why: libtorch picks NNPACK for
+    /// convolutions that oneDNN declines (a batch of 1, for one) and, where NNPACK reports
+    /// unsupported hardware, writes "Could not initialize NNPACK! Reason: Unsupported hardware." to
+    /// the native stderr on every such convolution, which PowerShell's 2>$null cannot catch.
+    /// nnp_initialize (libtorch's own, statically linked) answers the same question silently and
+    /// caches it; 0 is nnp_status_success. Where libtorch has no NNPACK (Windows builds) nothing changes.
+    /// </summary>
+    private static void DisableNnpackWhereUnsupported()
+    {
+        try
+        {
+            if (NnpInitialize() != 0) SetUserEnabledNnpack(GlobalContext(), false);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // No NNPACK in this libtorch: nothing can write its warning.
+        }
+    }
 
     private static bool _isaDecided;
 

@@ -22,6 +22,7 @@ public sealed class SweepRun
     public double BestValue => Run.BestValue;
     public int BestEpoch => Run.BestEpoch;
     public TrainingStatus Status => Run.Status;
+    public string RunId => Run.RunId;
 
     /// <summary>"training.learning_rate=0.001, model.filters=16".</summary>
     public string Description => string.Join(", ", Parameters.Select(p => $"{p.Key}={ConfigTemplate.Format(p.Value)}"));

@@ -20,27 +20,79 @@ public abstract class DataPipelineCmdlet : PSCmdlet
     /// <summary>A file-system path relative to the PowerShell location (not the process directory).</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>Parameter sets of the cmdlets that take -Path (wildcards) or -LiteralPath (as typed).</summary>
+    protected const string PathSet = "Path", LiteralPathSet = "LiteralPath";
+
+    /// <summary>True when the paths came as -LiteralPath (or by the PSPath of piped items): no wildcards.</summary>
+    protected bool IsLiteral => IsBound("LiteralPath");
+
     /// <summary>
-    /// Expands paths (wildcards allowed) to existing files; a path that matches nothing gives a
-    /// non-terminating error and the others go on.
+    /// The existing files and folders that <paramref name="paths"/> name: as typed when
+    /// <paramref name="literal"/>, else with wildcards expanded, as built-in cmdlets resolve -Path
+    /// and -LiteralPath. A path that matches nothing is an ItemNotFoundException error
+    /// (non-terminating, the others go on; terminating when <paramref name="terminating"/>), never
+    /// silence: "scan[1].mat" given to -Path is a pattern that matches scan1.mat only.
+    /// <paramref name="notFoundId"/> keeps a cmdlet's established error id.
     /// </summary>
-    protected IEnumerable<string> ResolveFiles(IEnumerable<string> paths)
+    protected IEnumerable<string> ResolveInputPaths(IEnumerable<string> paths, bool literal, bool terminating = false, string notFoundId = "PathNotFound")
     {
         foreach (string path in paths)
         {
-            Collection<string> resolved;
+            var found = new List<string>();
             try
             {
-                resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _);
+                if (literal)
+                {
+                    string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+                    if (File.Exists(full) || Directory.Exists(full)) found.Add(full);
+                }
+                else
+                {
+                    found.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _));
+                }
             }
-            catch (ItemNotFoundException e)
+            catch (ItemNotFoundException)
             {
-                WriteError(new ErrorRecord(e, "FileNotFound", ErrorCategory.ObjectNotFound, path));
-                continue;
+                // Reported below, with what to do.
             }
-            foreach (string file in resolved) yield return file;
+            if (found.Count == 0)
+            {
+                var record = PathNotFound(path, literal, notFoundId);
+                if (terminating) ThrowTerminatingError(record);
+                WriteError(record);
+            }
+            foreach (string item in found) yield return item;
         }
     }
+
+    /// <summary>
+    /// The file or folder to write: -LiteralPath as typed; a -Path with wildcards must match exactly
+    /// one existing item, as Out-File's and Export-Csv's -Path do.
+    /// </summary>
+    protected string ResolveOutputPath(string path, bool literal)
+    {
+        if (literal || !WildcardPattern.ContainsWildcardCharacters(path)) return ResolvePath(path);
+        var found = ResolveInputPaths([path], literal: false, terminating: true).ToList();
+        if (found.Count > 1)
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException($"-Path '{path}' matches {found.Count} items; name one file, or use -LiteralPath for a name that holds [ ] or *."),
+                "AmbiguousPath", ErrorCategory.InvalidArgument, path));
+        return found[0];
+    }
+
+    private ErrorRecord PathNotFound(string path, bool literal, string errorId)
+    {
+        bool pattern = !literal && WildcardPattern.ContainsWildcardCharacters(path);
+        // The full path names the file that is missing; a pattern is shown as typed.
+        string target = pattern ? path : ResolvePath(path);
+        string advice = pattern ? " -Path treats [ ] * ? as wildcards; for a name that holds them, use -LiteralPath." : "";
+        return new ErrorRecord(new ItemNotFoundException($"Cannot find path '{target}' because it does not exist.{advice}"),
+            errorId, ErrorCategory.ObjectNotFound, target);
+    }
+
+    /// <summary>Emits the written file or folder as Get-Item gives it (with PSPath, PSParentPath, ...), so it formats like Get-Item's.</summary>
+    protected void WriteItem(string path) =>
+        WriteObject(InvokeProvider.Item.Get([path], true, true), enumerateCollection: true);
 
     /// <summary>An error reading one data file: InvalidData for a damaged file, ReadError for IO trouble.</summary>
     internal static ErrorRecord FileError(Exception e, string file)

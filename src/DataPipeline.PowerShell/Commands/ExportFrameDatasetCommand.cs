@@ -8,16 +8,23 @@ namespace DataPipeline.PowerShell.Commands;
 /// appears, complete, only when the last frame has been written: until then the target keeps its
 /// old content, whatever stops the export.
 /// </summary>
-[Cmdlet(VerbsData.Export, "FrameDataset", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "FrameDataset", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
 {
+    /// <summary>Frames, from the pipeline or as an array.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Frame InputObject { get; set; } = null!;
+    public Frame[] InputObject { get; set; } = [];
 
     /// <summary>The store file, e.g. frames.h5; replaced unless -Append.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     public string Path { get; set; } = "";
+
+    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath")]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>Add the frames after those already in the store (which must have the same shapes).</summary>
     [Parameter]
@@ -34,7 +41,7 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
-        _target = ResolvePath(Path);
+        _target = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
         if (!ShouldProcess(_target, Append ? "Append frames to the frame store" : "Write a frame store")) return;
         try
         {
@@ -56,20 +63,25 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         if (_writer is null) return;
-        if (InputObject.Prediction is not null && !_warnedPrediction)
+        foreach (var frame in InputObject) Add(_writer, frame);
+    }
+
+    private void Add(FrameStoreWriter writer, Frame frame)
+    {
+        if (frame.Prediction is not null && !_warnedPrediction)
         {
             WriteWarning("The frames carry predictions; a frame store keeps data, labels and positions only, so the predictions are not written.");
             _warnedPrediction = true;
         }
         try
         {
-            _writer.Add(InputObject);
+            writer.Add(frame);
         }
         catch (FrameStoreException e)
         {
             // One store holds one shape; stopping here leaves the target as it was rather than
             // writing a store that silently lacks some of the frames it was given.
-            ThrowTerminatingError(new ErrorRecord(e, "FrameShapeMismatch", ErrorCategory.InvalidArgument, InputObject)
+            ThrowTerminatingError(new ErrorRecord(e, "FrameShapeMismatch", ErrorCategory.InvalidArgument, frame)
             {
                 ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Export frames of different shapes into different stores." },
             });
@@ -78,9 +90,9 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
         {
             ThrowTerminatingError(new ErrorRecord(e, "FrameStoreWriteFailed", ErrorCategory.WriteError, _target));
         }
-        if (_writer.Count % 256 == 0)
+        if (writer.Count % 256 == 0)
         {
-            _progress.StatusDescription = $"{_writer.Count} frames";
+            _progress.StatusDescription = $"{writer.Count} frames";
             WriteProgress(_progress);
         }
     }
@@ -108,7 +120,7 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
         _progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(_progress);
         WriteVerbose($"{_target}: {manifest.Count} frames of [{string.Join(", ", manifest.FrameShape)}], {manifest.ContentHash}");
-        if (PassThru) WriteObject(new FileInfo(_target));
+        if (PassThru) WriteItem(_target);
     }
 
     public void Dispose() => _writer?.Dispose();

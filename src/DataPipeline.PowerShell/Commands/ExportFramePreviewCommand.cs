@@ -8,16 +8,23 @@ namespace DataPipeline.PowerShell.Commands;
 /// Draws the first -Count frames of the pipeline into one PNG: data next to label, each with a
 /// colour bar and its source and index in the title; sequences one row per frame.
 /// </summary>
-[Cmdlet(VerbsData.Export, "FramePreview", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "FramePreview", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
 {
+    /// <summary>Frames, from the pipeline or as an array.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Frame InputObject { get; set; } = null!;
+    public Frame[] InputObject { get; set; } = [];
 
     /// <summary>The PNG file to write.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     public string Path { get; set; } = "";
+
+    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath")]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>How many frames to show (the first ones; later frames are ignored).</summary>
     [Parameter]
@@ -31,12 +38,12 @@ public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        if (_frames.Count < Count) _frames.Add(InputObject);
+        _frames.AddRange(InputObject.Take(Count - _frames.Count));
     }
 
     protected override void EndProcessing()
     {
-        string target = ResolvePath(Path);
+        string target = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
         if (_frames.Count == 0)
         {
             ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("No frames came down the pipeline, so there is nothing to preview."),
@@ -56,6 +63,6 @@ public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "PreviewWriteFailed", ErrorCategory.WriteError, target));
         }
-        if (PassThru) WriteObject(new FileInfo(target));
+        if (PassThru) WriteItem(target);
     }
 }

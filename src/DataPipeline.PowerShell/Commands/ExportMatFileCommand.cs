@@ -8,19 +8,25 @@ namespace DataPipeline.PowerShell.Commands;
 /// Writes piped Frames (as data, label, prediction, source, index and positions arrays) or MatVariables (each
 /// under its own name) to a level 5 MAT-file that MATLAB, Octave and scipy read.
 /// </summary>
-[Cmdlet(VerbsData.Export, "MatFile", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "MatFile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportMatFileCommand : DataPipelineCmdlet
 {
     private readonly List<Frame> _frames = [];
     private readonly List<MatVariable> _variables = [];
 
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     public string Path { get; set; } = "";
 
-    /// <summary>Frames or MatVariables.</summary>
+    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath")]
+    public string LiteralPath { get; set; } = "";
+
+    /// <summary>Frames or MatVariables, from the pipeline or as an array.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public PSObject InputObject { get; set; } = null!;
+    public PSObject[] InputObject { get; set; } = [];
 
     /// <summary>Write uncompressed (MATLAB -v6) instead of zlib-compressed (-v7).</summary>
     [Parameter]
@@ -31,21 +37,29 @@ public sealed class ExportMatFileCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        switch (InputObject.BaseObject)
+        foreach (var item in InputObject)
         {
-            case Frame frame: _frames.Add(frame); break;
-            case MatVariable variable: _variables.Add(variable); break;
-            default:
-                WriteError(new ErrorRecord(
-                    new ArgumentException($"Export-MatFile writes Frames and MatVariables, not {InputObject.BaseObject.GetType().Name}."),
-                    "UnsupportedInput", ErrorCategory.InvalidType, InputObject));
-                break;
+            switch (item.BaseObject)
+            {
+                case Frame frame: _frames.Add(frame); break;
+                case MatVariable variable: _variables.Add(variable); break;
+                default:
+                    WriteError(new ErrorRecord(
+                        new ArgumentException($"Export-MatFile writes Frames and MatVariables, not {item.BaseObject.GetType().FullName}."),
+                        "UnsupportedInput", ErrorCategory.InvalidType, item));
+                    break;
+            }
         }
     }
 
     protected override void EndProcessing()
     {
-        string file = ResolvePath(Path);
+        string file = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        // A file with none of what was asked for would pass for an export; nothing is written.
+        if (_frames.Count == 0 && _variables.Count == 0)
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException($"Nothing to write to {file}: no Frame or MatVariable came in. Pipe frames (New-SyntheticFrame, Import-MatDataset) or variables (Get-MatVariable)."),
+                "NothingToExport", ErrorCategory.InvalidArgument, file));
         if (!ShouldProcess(file, $"Write {_frames.Count} frames and {_variables.Count} variables")) return;
         try
         {
@@ -61,6 +75,6 @@ public sealed class ExportMatFileCommand : DataPipelineCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "MatWriteFailed", ErrorCategory.WriteError, file));
         }
-        if (PassThru) WriteObject(new FileInfo(file));
+        if (PassThru) WriteItem(file);
     }
 }

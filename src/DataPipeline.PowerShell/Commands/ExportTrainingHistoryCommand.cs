@@ -8,7 +8,7 @@ namespace DataPipeline.PowerShell.Commands;
 /// Writes a run's history (CSV, JSON, one PNG per metric and a summary, a self-contained HTML
 /// page) into a folder, every file named by the run so that runs never overwrite each other.
 /// </summary>
-[Cmdlet(VerbsData.Export, "TrainingHistory", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "TrainingHistory", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
 {
@@ -16,8 +16,14 @@ public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
     public TrainingRun InputObject { get; set; } = null!;
 
     /// <summary>The folder; created when missing.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     public string Path { get; set; } = "";
+
+    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath")]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>Which files to write; all of them by default.</summary>
     [Parameter]
@@ -34,7 +40,7 @@ public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        string directory = ResolvePath(Path);
+        string directory = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
         if (!ShouldProcess(directory, $"Write the {string.Join(", ", Format.Distinct())} history of run {InputObject.RunId}")) return;
         if (InputObject.History.Count == 0)
             WriteWarning($"Run {InputObject.RunId} has no completed epoch; the files will hold no rows.");
@@ -51,7 +57,7 @@ public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
         if (PassThru)
         {
             foreach (var path in written)
-                WriteObject(new FileInfo(path));
+                WriteItem(path);
         }
     }
 }

@@ -17,10 +17,10 @@ public sealed class GetBatchCommand : DataPipelineCmdlet
     [Parameter]
     public BatchSplit Split { get; set; } = BatchSplit.Training;
 
-    /// <summary>0-based epoch; each epoch has its own order when shuffling.</summary>
+    /// <summary>The epoch, from 1 as the history and run.log count; each has its own order when shuffling.</summary>
     [Parameter]
-    [ValidateRange(0, int.MaxValue)]
-    public int Epoch { get; set; }
+    [ValidateRange(1, int.MaxValue)]
+    public int Epoch { get; set; } = 1;
 
     /// <summary>Only the first k batches.</summary>
     [Parameter]
@@ -29,7 +29,7 @@ public sealed class GetBatchCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var batch in Generator.GetBatches(Split, Epoch).Take(First))
+        foreach (var batch in Generator.GetBatches(Split, Epoch - 1).Take(First))
             WriteObject(batch);
     }
 }

@@ -7,15 +7,22 @@ namespace DataPipeline.PowerShell.Commands;
 /// Reads the variables of MATLAB files (level 4, v6, v7, v7.3): one MatVariable per variable, with
 /// its class, size and values. A damaged file gives an error for that file and the next goes on.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "MatVariable")]
+[Cmdlet(VerbsCommon.Get, "MatVariable", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(MatVariable))]
 public sealed class GetMatVariableCommand : DataPipelineCmdlet
 {
-    /// <summary>MAT-files; wildcards allowed. Binds FileInfo objects from the pipeline by FullName.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "PSPath")]
+    /// <summary>MAT-files; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
+
+    /// <summary>
+    /// Paths taken as typed ([ ] are not wildcards); binds the PSPath of piped items (Get-ChildItem),
+    /// or the FullName of FileInfo objects made in .NET, which carry no PSPath.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath", "FullName")]
+    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Variable names to return (wildcards); all when omitted.</summary>
     [Parameter(Position = 1)]
@@ -25,7 +32,7 @@ public sealed class GetMatVariableCommand : DataPipelineCmdlet
     protected override void ProcessRecord()
     {
         var patterns = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
-        foreach (string file in ResolveFiles(Path))
+        foreach (string file in ResolveInputPaths(IsLiteral ? LiteralPath : Path, IsLiteral))
         {
             // A damaged file yields its error and no variables: half a file would pass for a whole one.
             var values = new List<MatVariable>();

@@ -8,31 +8,46 @@ namespace DataPipeline.PowerShell.Commands;
 /// against the store's content hash), those at the given store positions, or a range of them.
 /// Only one chunk block of frames is in memory at a time.
 /// </summary>
-[Cmdlet(VerbsData.Import, "FrameDataset", DefaultParameterSetName = AllSet)]
+[Cmdlet(VerbsData.Import, "FrameDataset", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Frame))]
 public sealed class ImportFrameDatasetCommand : DataPipelineCmdlet
 {
     private const string AllSet = "All", IndexSet = "Index", RangeSet = "Range";
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
+    /// <summary>Frame stores; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
+    /// <summary>Frame stores named as typed ([ ] are not wildcards); binds the PSPath (or FullName) of piped items.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath", "FullName")]
+    public string[] LiteralPath { get; set; } = [];
+
     /// <summary>Store positions (0-based, in the order written) of the frames to read, in the order given.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = IndexSet)]
+    [Parameter]
     [ValidateRange(0, int.MaxValue)]
     public int[] Index { get; set; } = [];
 
     /// <summary>First and last store position to read, both included (like 100..199).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
+    [Parameter]
     [ValidateCount(2, 2)]
     [ValidateRange(0, int.MaxValue)]
     public int[] Range { get; set; } = [];
 
+    /// <summary>All frames, -Index or -Range: one choice, checked here since -Path/-LiteralPath hold the parameter sets.</summary>
+    private string Selection => IsBound(nameof(Index)) ? IndexSet : IsBound(nameof(Range)) ? RangeSet : AllSet;
+
+    protected override void BeginProcessing()
+    {
+        if (IsBound(nameof(Index)) && IsBound(nameof(Range)))
+            ThrowArgumentError(new ArgumentException("-Index and -Range both pick frames; give one of them."), "ConflictingSelection", Range);
+    }
+
     protected override void ProcessRecord()
     {
-        foreach (string path in Path)
-            ImportOne(ResolvePath(path));
+        foreach (string path in ResolveInputPaths(IsLiteral ? LiteralPath : Path, IsLiteral, notFoundId: "FrameStoreNotFound"))
+            ImportOne(path);
     }
 
     private void ImportOne(string path)
@@ -54,13 +69,13 @@ public sealed class ImportFrameDatasetCommand : DataPipelineCmdlet
         }
         using (reader)
         {
-            if (ParameterSetName == RangeSet && Range[0] > Range[1])
+            if (Selection == RangeSet && Range[0] > Range[1])
             {
                 WriteError(new ErrorRecord(new ArgumentException($"-Range {Range[0]}, {Range[1]}: the first position is after the last."),
                     "InvalidFrameRange", ErrorCategory.InvalidArgument, Range));
                 return;
             }
-            int[] outside = ParameterSetName switch
+            int[] outside = Selection switch
             {
                 IndexSet => Index.Where(i => i >= reader.Count).ToArray(),
                 RangeSet => Range[1] >= reader.Count ? [Range[1]] : [],
@@ -68,11 +83,11 @@ public sealed class ImportFrameDatasetCommand : DataPipelineCmdlet
             };
             if (outside.Length > 0)
             {
-                var e = new ArgumentOutOfRangeException(ParameterSetName, $"{path} holds frames 0 to {reader.Count - 1}; position {string.Join(", ", outside)} is outside it.");
+                var e = new ArgumentOutOfRangeException(Selection, $"{path} holds frames 0 to {reader.Count - 1}; position {string.Join(", ", outside)} is outside it.");
                 WriteError(new ErrorRecord(e, "FrameIndexOutOfRange", ErrorCategory.InvalidArgument, outside));
                 return;
             }
-            var frames = ParameterSetName switch
+            var frames = Selection switch
             {
                 IndexSet => Index.Select(reader.Read),
                 RangeSet => reader.ReadRange(Range[0], Range[1] - Range[0] + 1),

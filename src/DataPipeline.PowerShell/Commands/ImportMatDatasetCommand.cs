@@ -10,7 +10,7 @@ namespace DataPipeline.PowerShell.Commands;
 /// (parameters override the config file). Files are decoded in parallel; a file that cannot be used
 /// gives an error for that file and the import goes on.
 /// </summary>
-[Cmdlet(VerbsData.Import, "MatDataset")]
+[Cmdlet(VerbsData.Import, "MatDataset", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Frame))]
 public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
 {
@@ -18,10 +18,17 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Folders (their *.mat files) and files; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "PSPath")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
+
+    /// <summary>
+    /// Paths taken as typed ([ ] are not wildcards); binds the PSPath of piped items (Get-ChildItem),
+    /// or the FullName of FileInfo objects made in .NET, which carry no PSPath.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath", "FullName")]
+    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Also read *.mat files in subfolders.</summary>
     [Parameter]
@@ -68,11 +75,7 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (string path in Path)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(path)) _paths.AddRange(ResolveFiles([path]));
-            else _paths.Add(ResolvePath(path));
-        }
+        _paths.AddRange(ResolveInputPaths(IsLiteral ? LiteralPath : Path, IsLiteral));
     }
 
     protected override void EndProcessing()
@@ -86,10 +89,7 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
         if (IsBound(nameof(Normalize))) settings.Normalize = Normalize;
         if (IsBound(nameof(FrameDim))) settings.FrameDim = FrameDim;
 
-        var missing = _paths.Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
-        foreach (string p in missing)
-            WriteError(new ErrorRecord(new FileNotFoundException($"No file or folder '{p}'.", p), "FileNotFound", ErrorCategory.ObjectNotFound, p));
-        var files = MatDatasetImporter.FindFiles(_paths.Except(missing), Recurse);
+        var files = MatDatasetImporter.FindFiles(_paths, Recurse);
 
         MatDatasetImporter importer;
         try

@@ -11,8 +11,8 @@ namespace DataPipeline.PowerShell.Commands;
 /// <summary>
 /// Trains the U-Net on a BatchGenerator (or on frames, batched by the configuration) and emits a
 /// TrainingRun. Training runs on a worker thread; its progress is marshalled to the pipeline
-/// thread, the only one allowed to call Write-Progress. Ctrl+C stops after the current step and
-/// the run is still emitted, with Status Stopped.
+/// thread, the only one allowed to call Write-Progress. Ctrl+C (StopProcessing) stops training
+/// after the current step, with last.ckpt and run.log written, and then the pipeline stops.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "UNetTraining", DefaultParameterSetName = GeneratorSet)]
 [OutputType(typeof(TrainingRun))]

@@ -15,8 +15,9 @@ namespace DataPipeline.PowerShell.Commands;
 [OutputType(typeof(EvaluationResult))]
 public sealed class MeasureLocalizationCommand : LocalisationCmdlet
 {
+    /// <summary>Frames carrying a prediction, from the pipeline or as an array.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Frame InputObject { get; set; } = null!;
+    public Frame[] InputObject { get; set; } = [];
 
     private LocalisationEvaluator _evaluator = null!;
 
@@ -24,14 +25,17 @@ public sealed class MeasureLocalizationCommand : LocalisationCmdlet
 
     protected override void ProcessRecord()
     {
-        try
+        foreach (var frame in InputObject)
         {
-            _evaluator.Add(InputObject);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            // One unusable frame should not cost the scores of all the others.
-            WriteFrameError(e, InputObject);
+            try
+            {
+                _evaluator.Add(frame);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // One unusable frame should not cost the scores of all the others.
+                WriteFrameError(e, frame);
+            }
         }
     }
 

@@ -11,7 +11,7 @@ namespace DataPipeline.PowerShell.Commands;
 /// once, augmented as the config's [augment] section and the augmentation parameters say, built
 /// by -Workers background tasks.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "BatchGenerator")]
+[Cmdlet(VerbsCommon.New, "BatchGenerator", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(BatchGenerator))]
 public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
 {
@@ -20,10 +20,17 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [Parameter(ValueFromPipeline = true, Position = 0)]
     public Frame[] InputObject { get; set; } = [];
 
-    /// <summary>Frame stores (Export-FrameDataset) streamed chunk by chunk instead of held in memory.</summary>
-    [Parameter]
+    /// <summary>Frame stores (Export-FrameDataset) streamed chunk by chunk instead of held in memory; wildcards allowed.</summary>
+    [Parameter(ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     public string[] Path { get; set; } = [];
+
+    /// <summary>Frame stores named as typed ([ ] are not wildcards).</summary>
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [ValidateNotNullOrEmpty]
+    [Alias("PSPath", "LPath")]
+    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Frames (or frame store paths) used only for validation, instead of a fraction of the rest.</summary>
     [Parameter]
@@ -166,11 +173,24 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(IntensityScale))) _augment.IntensityScale = new DoubleRange(IntensityScale![0], IntensityScale[1]);
     }
 
-    protected override void ProcessRecord() => _frames.AddRange(InputObject);
+    protected override void ProcessRecord()
+    {
+        // $null | New-BatchGenerator binds null (the parameter is optional, for -Path alone).
+        if (InputObject is null || InputObject.Any(f => f is null))
+        {
+            WriteError(new ErrorRecord(
+                new ArgumentNullException(nameof(InputObject), "A null came down the pipeline where a frame was expected; check the command that produced the frames."),
+                "NullFrame", ErrorCategory.InvalidArgument, null));
+            if (InputObject is null) return;
+        }
+        _frames.AddRange(InputObject.Where(f => f is not null));
+    }
 
     protected override void EndProcessing()
     {
-        if (_frames.Count == 0 && Path.Length == 0)
+        // A store that is missing stops here: a generator silently short of a source would train on less.
+        var stores = ResolveInputPaths(IsLiteral ? LiteralPath : Path, IsLiteral, terminating: true, notFoundId: "FrameStoreNotFound").ToList();
+        if (_frames.Count == 0 && stores.Count == 0)
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("No frames: pipe frames in (Import-MatDataset, New-SyntheticFrame, Import-FrameDataset) or name frame stores with -Path."),
                 "NoFrames", ErrorCategory.InvalidArgument, null));
@@ -187,7 +207,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                     sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
                 }
             }
-            OpenStores(Path);
+            OpenStores(stores);
             int trainingSources = sources.Count, trainingFrames = sources.Sum(p => p.Count);
             if (ValidationInput is not null)
             {
@@ -210,7 +230,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
             {
                 FileNotFoundException => new ErrorRecord(e, "FrameStoreNotFound", ErrorCategory.ObjectNotFound, opening),
                 FrameStoreException => new ErrorRecord(e, "FrameStoreUnreadable", ErrorCategory.InvalidData, opening),
-                _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : Path),
+                _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : stores),
             });
         }
     }

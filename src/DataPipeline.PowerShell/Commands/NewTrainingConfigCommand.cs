@@ -5,12 +5,18 @@ using DataPipeline.Engine.IO;
 namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>Writes a configuration file with every key, its default and a comment.</summary>
-[Cmdlet(VerbsCommon.New, "TrainingConfig", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "TrainingConfig", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class NewTrainingConfigCommand : DataPipelineCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     public string Path { get; set; } = "";
+
+    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath")]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>Overwrite an existing file.</summary>
     [Parameter]
@@ -18,7 +24,7 @@ public sealed class NewTrainingConfigCommand : DataPipelineCmdlet
 
     protected override void EndProcessing()
     {
-        string path = ResolvePath(Path);
+        string path = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
         if (File.Exists(path) && !Force)
         {
             ThrowTerminatingError(new ErrorRecord(
@@ -26,6 +32,6 @@ public sealed class NewTrainingConfigCommand : DataPipelineCmdlet
         }
         if (!ShouldProcess(path, "Write a training configuration with every default")) return;
         AtomicFile.WriteAllText(path, ConfigTemplate.Write(new PipelineConfig()));
-        WriteObject(new FileInfo(path));
+        WriteItem(path);
     }
 }

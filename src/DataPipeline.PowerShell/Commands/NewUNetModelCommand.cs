@@ -11,7 +11,11 @@ public sealed class NewUNetModelCommand : DataPipelineCmdlet
     [Parameter(Position = 0)]
     public string? Config { get; set; }
 
-    /// <summary>The super-resolution factor; default the config's [model] size_ratio, or 1 when that is 0.</summary>
+    /// <summary>
+    /// The super-resolution factor; default the config's [model] size_ratio or, when that is 0
+    /// ("from the data"), its [simulation] size_ratio: the ratio of the frames the same config
+    /// simulates, so that the model is the one Invoke-UNetTraining builds on them.
+    /// </summary>
     [Parameter]
     [ValidateRange(1, 16)]
     public int SizeRatio { get; set; }
@@ -19,7 +23,9 @@ public sealed class NewUNetModelCommand : DataPipelineCmdlet
     protected override void EndProcessing()
     {
         var config = LoadConfig(Config);
-        int ratio = IsBound(nameof(SizeRatio)) ? SizeRatio : Math.Max(1, config.Model.SizeRatio);
+        int ratio = IsBound(nameof(SizeRatio)) ? SizeRatio
+            : config.Model.SizeRatio > 0 ? config.Model.SizeRatio
+            : config.Simulation.SizeRatio;
         config.Model.SizeRatio = ratio;
         EnsureTorch();
         WriteObject(UNetModel.Create(config, ratio));

@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 using DataPipeline.Engine.Training;
 
 namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Runs training on worker threads while the pipeline thread, the only one allowed to, writes their
-/// progress bars, warnings and verbose lines; turns Ctrl+C on an interactive console into a stop
-/// after the current step (so the runs are still emitted) and StopProcessing into the same.
+/// progress bars, warnings and verbose lines. StopProcessing (Ctrl+C) cancels the runs, which stop
+/// after their current step, writing last.ckpt and run.log; the pipeline then stops as for any command.
 /// Shared by Invoke-UNetTraining and Invoke-TrainingSweep.
 /// </summary>
 internal sealed class TrainingSession(PSCmdlet cmdlet)
@@ -30,7 +31,7 @@ internal sealed class TrainingSession(PSCmdlet cmdlet)
     {
         Outcome<T>? outcome = null;
         RunAll([new Job<T>(epochs, activity, train)], 1, (_, o) => outcome = o);
-        if (outcome!.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        if (outcome!.Error is { } error) ExceptionDispatchInfo.Throw(error);
         return outcome.Result!;
     }
 
@@ -70,30 +71,31 @@ internal sealed class TrainingSession(PSCmdlet cmdlet)
         var views = new Dictionary<int, ProgressView>();
         var outcomes = new Outcome<T>?[jobs.Count];
         int emitted = 0;
-        using (var interrupt = new ConsoleInterrupt())
+        ExceptionDispatchInfo? stopped = null;
+        while (!events.IsCompleted)
         {
-            while (!events.IsCompleted)
+            if (!events.TryTake(out var item, 100)) continue;
+            if (!views.TryGetValue(item.Job, out var view))
+                views[item.Job] = view = new ProgressView(cmdlet, jobs[item.Job].Epochs, jobs[item.Job].Activity, item.Job, showProgress);
+            try
             {
-                if (events.TryTake(out var item, 100))
-                {
-                    if (!views.TryGetValue(item.Job, out var view))
-                        views[item.Job] = view = new ProgressView(cmdlet, jobs[item.Job].Epochs, jobs[item.Job].Activity, item.Job, showProgress);
-                    if (item.Report is { } report) view.Show(report);
-                    if (item.Done is { } done)
-                    {
-                        view.Complete();
-                        outcomes[item.Job] = done;
-                        for (; emitted < jobs.Count && outcomes[emitted] is { } ready; emitted++)
-                            completed(emitted, ready);
-                    }
-                }
-                if (!token.IsCancellationRequested && interrupt.Requested())
-                {
-                    cmdlet.WriteWarning("Ctrl+C: stopping after the current step...");
-                    _stop.Cancel();
-                }
+                if (item.Report is { } report) view.Show(report);
+                if (item.Done is not { } done) continue;
+                view.Complete();
+                outcomes[item.Job] = done;
+                for (; emitted < jobs.Count && outcomes[emitted] is { } ready; emitted++)
+                    completed(emitted, ready);
+            }
+            catch (PipelineStoppedException e)
+            {
+                // Ctrl+C (StopProcessing) makes every write throw. The runs still going stop after
+                // their current step and write last.ckpt and run.log; leaving before they have would
+                // let the process end under them. The stop is rethrown once they are done.
+                _stop.Cancel();
+                stopped ??= ExceptionDispatchInfo.Capture(e);
             }
         }
+        stopped?.Throw();
     }
 
     /// <summary>

@@ -7,14 +7,18 @@ namespace DataPipeline.PowerShell.Completion;
 
 /// <summary>
 /// -DataVariable and -LabelVariable of Import-MatDataset: the struct paths of the numeric arrays in
-/// the first .mat file that -Path names (a file, or the first *.mat of a folder or wildcard).
+/// the first .mat file that -Path or -LiteralPath names (a file, or the first *.mat of a folder,
+/// in its subfolders too with -Recurse, or of a wildcard), the file Import-MatDataset reads first.
 /// </summary>
 public sealed class MatArrayPathCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string? file = FirstMatFile(fakeBoundParameters["Path"]);
+        bool literal = fakeBoundParameters.Contains("LiteralPath");
+        // A switch typed on the command line arrives as true (or -Recurse:$false as false).
+        bool recurse = fakeBoundParameters["Recurse"] switch { bool b => b, SwitchParameter sw => sw.IsPresent, _ => false };
+        string? file = FirstMatFile(fakeBoundParameters[literal ? "LiteralPath" : "Path"], literal, recurse);
         if (file is null) return [];
         try
         {
@@ -27,7 +31,7 @@ public sealed class MatArrayPathCompleter : IArgumentCompleter
         }
     }
 
-    private static string? FirstMatFile(object? path)
+    private static string? FirstMatFile(object? path, bool literal, bool recurse)
     {
         // -Path is string[]; on the command line it arrives as a string or an array of them.
         string? first = path switch
@@ -39,10 +43,12 @@ public sealed class MatArrayPathCompleter : IArgumentCompleter
         if (string.IsNullOrWhiteSpace(first)) return null;
         string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(CurrentDirectory(), first.Trim('\'', '"')));
         if (File.Exists(full)) return full;
-        string? folder = Directory.Exists(full) ? full : System.IO.Path.GetDirectoryName(full);
-        string pattern = Directory.Exists(full) ? "*.mat" : System.IO.Path.GetFileName(full);
-        if (folder is null || !Directory.Exists(folder)) return null;
         // Path order, as Import-MatDataset reads the files.
+        if (Directory.Exists(full)) return MatDatasetImporter.FindFiles([full], recurse).FirstOrDefault();
+        if (literal) return null;
+        string? folder = System.IO.Path.GetDirectoryName(full);
+        string pattern = System.IO.Path.GetFileName(full);
+        if (folder is null || !Directory.Exists(folder)) return null;
         return Directory.GetFiles(folder, pattern).Where(f => f.EndsWith(".mat", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal).FirstOrDefault();
     }

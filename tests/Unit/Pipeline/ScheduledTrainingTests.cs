@@ -101,7 +101,7 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
         Assert.Equal(Path.Combine(Dir, "runs", runId, "best.ckpt"), Field("Checkpoint"));
         Assert.DoesNotContain(lines, l => l.StartsWith("Message ")); // empty for a completed run
 
-        int header = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^Epoch\s+Loss\s+ValLoss\s+Dice\s+ValDice\s+LR\s+Seconds\s+DataWait%$"));
+        int header = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^Epoch\s+Loss\s+ValLoss\s+Dice\s+ValDice\s+LearningRate\s+Seconds\s+DataWaitSeconds$"));
         Assert.True(header > 0, result.Stdout);
         var rows = lines[(header + 2)..^1];
         Assert.Equal(2, rows.Length);

@@ -1,0 +1,46 @@
+# The parameter contract of every cmdlet (dbatools style): the parameters a script may rely on,
+# common parameters aside. A parameter added, renamed or removed fails here until the list (and
+# docs/help/<Cmdlet>.md) says so.
+
+BeforeDiscovery {
+    $contracts = @(
+        @{ Name = 'Export-FrameDataset'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Append', 'PassThru') }
+        @{ Name = 'Export-FramePreview'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Count', 'PassThru') }
+        @{ Name = 'Export-MatFile'; Parameters = @('Path', 'LiteralPath', 'InputObject', 'NoCompression', 'PassThru') }
+        @{ Name = 'Export-TrainingHistory'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Format', 'LogScale', 'PassThru') }
+        @{ Name = 'Get-Batch'; Parameters = @('Generator', 'Split', 'Epoch', 'First') }
+        @{ Name = 'Get-MatVariable'; Parameters = @('Path', 'LiteralPath', 'Name') }
+        @{ Name = 'Get-TrainingDevice'; Parameters = @('Available') }
+        @{ Name = 'Import-FrameDataset'; Parameters = @('Path', 'LiteralPath', 'Index', 'Range') }
+        @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'ThrottleLimit', 'Config') }
+        @{ Name = 'Import-UNetModel'; Parameters = @('Path') }
+        @{ Name = 'Invoke-TrainingSweep'; Parameters = @('InputObject', 'Config', 'Parameter', 'OutputDirectory', 'LogPath', 'ThrottleLimit') }
+        @{ Name = 'Invoke-UNetPrediction'; Parameters = @('InputObject', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap') }
+        @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath') }
+        @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
+        @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'PatchSize', 'PatchOnLabel', 'ShuffleWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'Rot90', 'RotationDeg', 'ShiftPx', 'OutOfPlane', 'IntensityScale') }
+        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config') }
+        @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
+        @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }
+        @{ Name = 'Test-UNetModel'; Parameters = @('InputObject', 'BatchGenerator', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
+    )
+}
+
+BeforeAll {
+    $module = $env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')
+    Import-Module $module -Force
+    $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+}
+
+Describe '<Name> parameters' -ForEach $contracts {
+    It 'are exactly the known list' {
+        $actual = (Get-Command -Module DataPipeline -Name $Name).Parameters.Keys | Where-Object { $_ -notin $common }
+        @($actual | Sort-Object) | Should -Be @($Parameters | Sort-Object)
+    }
+}
+
+Describe 'The module''s cmdlets' -ForEach @(@{ Known = $contracts.Name }) {
+    It 'each have a contract here' {
+        (Get-Command -Module DataPipeline).Name | Where-Object { $_ -notin $Known } | Should -BeNullOrEmpty
+    }
+}

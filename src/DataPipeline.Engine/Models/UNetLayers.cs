@@ -64,9 +64,9 @@ internal sealed class UNetLayers(ModelSettings settings)
     /// <param name="inplace">Only where the input is a fresh tensor that nothing else reads.</param>
     public Module<Tensor, Tensor> Activation(bool inplace) => Settings.Activation switch
     {
-        Models.Activation.LeakyReLU => LeakyReLU(Settings.LreluSlope, inplace),
+        Models.Activation.LeakyReLU => new LeakyReLU(Settings.LreluSlope, inplace),
         Models.Activation.ReLU => ReLU(inplace),
-        Models.Activation.ELU => ELU(1.0, inplace),
+        Models.Activation.ELU => new ELU(1.0, inplace),
         Models.Activation.GELU => GELU(),
         _ => throw new ArgumentOutOfRangeException(nameof(Settings.Activation)),
     };

@@ -59,7 +59,7 @@ internal sealed class UNetLayers(ModelSettings settings)
     public Module<Tensor, Tensor> Shuffle(int r, int rt) => Is3D ? new PixelShuffle3d(r, rt) : PixelShuffle(r);
 
     public Module<Tensor, Tensor>? BatchNorm(long c) =>
-        !Settings.BatchNorm ? null : Is3D ? BatchNorm3d(c) : BatchNorm2d(c);
+        !Settings.BatchNorm ? null : Is3D ? new BatchNorm3d(c) : new BatchNorm2d(c);
 
     /// <param name="inplace">Only where the input is a fresh tensor that nothing else reads.</param>
     public Module<Tensor, Tensor> Activation(bool inplace) => Settings.Activation switch

@@ -19,5 +19,6 @@ internal static class Scalars
 
     public static readonly Scalar Two = 2.0.ToScalar();
 
-    public static readonly Scalar Zero = 0.0.ToScalar();
+    /// <summary>1 for integer tensors (a batch counter), which refuse a floating-point Scalar.</summary>
+    public static readonly Scalar OneInteger = 1L.ToScalar();
 }

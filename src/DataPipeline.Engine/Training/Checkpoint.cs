@@ -61,8 +61,7 @@ public static class Checkpoint
             writer.Write(header);
             model.save(writer);
             optimizer.Save(writer);
-            using var random = get_rng_state();
-            byte[] rng = random.bytes.ToArray();
+            byte[] rng = RunRandom.ReadState();
             writer.Write(rng.Length);
             writer.Write(rng);
         });
@@ -97,9 +96,7 @@ public static class Checkpoint
         int length = reader.ReadInt32();
         byte[] rng = reader.ReadBytes(length);
         if (rng.Length != length) throw new InvalidDataException($"{path}: the checkpoint ends inside its random-generator state.");
-        using var random = empty(length, ScalarType.Byte);
-        random.bytes = rng;
-        set_rng_state(random);
+        RunRandom.WriteState(rng);
         return state;
     }
 

@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,7 +27,7 @@ internal sealed class EpochMetrics
         var positive = t.ge(thresholdScalar);
         var sums = stack(new[]
         {
-            (p - t).square().sum(),
+            (p - t).pow(Scalars.Two).sum(),
             (p * t).sum(),
             p.sum(),
             t.sum(),

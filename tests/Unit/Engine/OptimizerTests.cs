@@ -297,6 +297,11 @@ public sealed class OptimizerTests
         using var _ = owner;
         using var x = rand(2, 1, 8, 8);
         using var y = rand(2, 1, 8, 8);
+        // One libtorch thread, as the soak bench: OpenMP workers spinning against the collecting
+        // thread on a small machine made these steps 50 times slower.
+        int threads = get_num_threads();
+        set_num_threads(1);
+        using var restore = new Restore(() => set_num_threads(threads));
         using var collecting = new CollectingThread();
         for (int i = 1; i <= steps; i++)
         {
@@ -347,5 +352,10 @@ public sealed class OptimizerTests
             return (adam.zero_grad, () => adam.step(), adam);
         }, steps: 30_000);
         Assert.True(failedAt > 0, "torch.optim.Adam survived 30,000 steps under GC pressure");
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 }

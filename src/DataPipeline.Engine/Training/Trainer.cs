@@ -77,7 +77,7 @@ public sealed class Trainer
         if (model.TrainableParameters != expected)
             throw new InvalidOperationException($"The U-Net has {model.TrainableParameters} trainable parameters but UNET.md's formula gives {expected}.");
         model.to(device);
-        using var optimizer = OptimizerFactory.Create(model.parameters(), settings);
+        using var optimizer = OptimizerFactory.Create(model.parameters(), settings, _config.SourcePath);
 
         var monitor = new MonitoredMetric(settings.Monitor, generator.ValidationCount > 0);
         var schedule = new LearningRateSchedule(settings);

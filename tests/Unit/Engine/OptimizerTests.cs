@@ -163,6 +163,29 @@ public sealed class OptimizerTests
         Assert.Contains("Nesterov", e.Message);
     }
 
+    [Fact]
+    public void NesterovWithoutMomentumInTheConfigurationNamesTheKeyAndFile()
+    {
+        var settings = new TrainingSettings { Optimizer = OptimizerKind.Sgd, Nesterov = true };
+        using var p = new Parameter(tensor(Start, float64));
+        var e = Assert.Throws<ConfigException>(() => OptimizerFactory.Create([p], settings, "/cfg/run.toml"));
+        Assert.Equal("training.nesterov", e.Key);
+        Assert.Contains("/cfg/run.toml", e.Message);
+        Assert.Contains("momentum", e.Message);
+    }
+
+    [Fact]
+    public void TheConfigurationsDefaultsArePyTorchs()
+    {
+        var s = new TrainingSettings();
+        Assert.Equal((0.0, 0.0, false, 0.9, 0.999, null, 0.99, false, 0.9, 0.0),
+            (s.Momentum, s.Dampening, s.Nesterov, s.Beta1, s.Beta2, s.Eps, s.RmsPropAlpha, s.Centered, s.Rho, s.WeightDecay));
+        s.Optimizer = OptimizerKind.Adadelta;
+        using var p = new Parameter(tensor(Start, float64));
+        using var optimizer = OptimizerFactory.Create([p], s);
+        Assert.IsType<Adadelta>(optimizer);
+    }
+
     /// <summary>A small conv net, the same weights for every seed.</summary>
     private static Sequential SmallNet(long seed)
     {

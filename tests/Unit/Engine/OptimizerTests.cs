@@ -343,6 +343,12 @@ public sealed class OptimizerTests
         return 0;
     }
 
+    /// <remarks>
+    /// The same loop with TorchSharp 0.107's own torch.optim.Adam failed within 2 s when this class
+    /// ran alone (as it failed at step 1,186 of the soak bench), but survived 30,000 steps once in
+    /// the full suite: whether the race is hit depends on timing, so the "before" stays a measured
+    /// figure (bench soak --targets torchsharp-adam) rather than a test that could pass or fail by chance.
+    /// </remarks>
     [Theory]
     [InlineData("AdamWeightDecay")]
     [InlineData("AdamW")]
@@ -359,22 +365,6 @@ public sealed class OptimizerTests
             return (optimizer.zero_grad, optimizer.step, optimizer);
         }, steps: 2000);
         Assert.Equal(0, failedAt);
-    }
-
-    /// <summary>
-    /// The "before": the same loop with TorchSharp 0.107's own Adam fails, measured here at step
-    /// 1,186 of the soak bench and within 340-9,847 steps in the issue. Should this start passing,
-    /// TorchSharp has fixed its implicit Scalars and the workaround can be reconsidered.
-    /// </summary>
-    [Fact]
-    public void TorchSharpsAdamFailsUnderTheSameThread()
-    {
-        int failedAt = FirstFailureUnderCollection(net =>
-        {
-            var adam = optim.Adam(net.parameters(), 1e-3);
-            return (adam.zero_grad, () => adam.step(), adam);
-        }, steps: 30_000);
-        Assert.True(failedAt > 0, "torch.optim.Adam survived 30,000 steps under GC pressure");
     }
 
     private sealed class Restore(Action undo) : IDisposable

@@ -16,6 +16,9 @@ const string Usage = """
                                  [--no-shuffle] [--seed N]                         ~ peer_batches.py
       DataPipeline.Bench stream <store.h5> [--gigabytes G] [--workers N] [--batch-size N] [--window N] [--seed N]
                                  one streamed epoch from a frame store (written first if missing); peak RSS
+      DataPipeline.Bench soak [--steps N] [--targets adam,adamw,sgd,sgd-nesterov,rmsprop,adadelta,trainer,torchsharp-adam]
+                              [--no-gc] [--max-failures N]
+                                 training steps with a GC.Collect thread; steps survived and failures per target
     defaults: --steps 20, --warmup 3, --threads from [training] threads; --passes 3, --limit 0 (all), --workers 1.
     batches defaults as the peer's: 1024 frames, 200 batches of 32, 5 warm-up, 2 workers, 6 dB.
     """;
@@ -38,6 +41,8 @@ try
             return BatchesBench.Run(BatchesArguments.Parse(args[1..]));
         case "stream":
             return StreamBench.Run(StreamArguments.Parse(args[1..]));
+        case "soak":
+            return SoakBench.Run(SoakArguments.Parse(args[1..]));
         default:
             // No mode word: the peer's form, config first and --mode choosing train or infer.
             return UNetBench.Run(UNetArguments.Parse(null, args));

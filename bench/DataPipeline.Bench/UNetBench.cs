@@ -54,7 +54,7 @@ internal static class UNetBench
         using var target = Targets(yShape);
 
         bool probabilities = m.OutputActivation == OutputActivation.Sigmoid;
-        using var optimizer = CreateOptimizer(model, training);
+        using var optimizer = OptimizerFactory.Create(model.parameters(), training);
         Func<double> step;
         if (args.Mode == "train")
         {
@@ -157,14 +157,6 @@ internal static class UNetBench
         using var scope = NewDisposeScope();
         return rand(shape).lt(TargetOnesFraction).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
-
-    /// <summary>UNET.md's optimizers, built as the engine's Trainer builds them.</summary>
-    private static optim.Optimizer CreateOptimizer(UNet model, TrainingSettings settings) => settings.Optimizer switch
-    {
-        OptimizerKind.Adam => optim.Adam(model.parameters(), settings.LearningRate, 0.9, 0.999, 1e-8),
-        OptimizerKind.Sgd => optim.SGD(model.parameters(), settings.LearningRate, momentum: 0.9),
-        _ => throw new ArgumentOutOfRangeException(nameof(settings)),
-    };
 
     private static string TorchSharpVersion() =>
         typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]

@@ -54,6 +54,36 @@ Describe 'Training a U-Net' {
     }
 }
 
+Describe 'Choosing the optimizer in the configuration' {
+    BeforeAll {
+        $small = [System.IO.File]::ReadAllText([System.IO.Path]::Combine($PSScriptRoot, 'TestData', 'small.toml'))
+        function Write-Config([string] $name, [string] $training) {
+            $path = [System.IO.Path]::Combine($TestDrive, "$name.toml")
+            # small.toml ends with its [training] section, which these keys join.
+            [System.IO.File]::WriteAllText($path, $small + "`n" + $training)
+            $path
+        }
+    }
+
+    It 'trains with <Name> and PyTorch''s options for it' -ForEach @(
+        @{ Name = 'sgd-nesterov'; Training = "optimizer = `"sgd`"`nmomentum = 0.9`nnesterov = true" }
+        @{ Name = 'rmsprop-centered'; Training = "optimizer = `"rmsprop`"`ncentered = true`nrmsprop_alpha = 0.9`neps = 1e-6" }
+        @{ Name = 'adamw'; Training = "optimizer = `"adamw`"`nweight_decay = 0.01`nbeta1 = 0.85" }
+    ) {
+        $config = Write-Config $Name $Training
+        $run = New-SyntheticFrame -Count 16 -Size 16 -Seed 2 | Invoke-UNetTraining -Config $config -Epochs 2 -OutputDirectory ([System.IO.Path]::Combine($TestDrive, $Name))
+        $run.Status | Should -Be 'Completed'
+        $run.History | Should -HaveCount 2
+        $run.History[1].Loss | Should -BeGreaterThan 0
+    }
+
+    It 'refuses nesterov without momentum, naming the key and the file' {
+        $config = Write-Config 'bad-nesterov' "optimizer = `"sgd`"`nnesterov = true"
+        { New-SyntheticFrame -Count 4 -Size 16 | Invoke-UNetTraining -Config $config -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*bad-nesterov.toml*training.nesterov*momentum*'
+    }
+}
+
 Describe 'New-TrainingConfig' {
     It 'writes a commented file with every section that loads back' {
         $path = [System.IO.Path]::Combine($TestDrive, 'all.toml')

@@ -225,8 +225,32 @@ public sealed class TrainingSettings
     [ConfigKey("weight_decay", "L2 weight decay (decoupled for adamw).", Min = 0)]
     public double WeightDecay { get; set; }
 
-    [ConfigKey("momentum", "Momentum of sgd and rmsprop.", Min = 0, Max = 1, MaxExclusive = true)]
-    public double Momentum { get; set; } = 0.9;
+    [ConfigKey("momentum", "Momentum of sgd and rmsprop (PyTorch's default, 0, is none).", Min = 0, Max = 1, MaxExclusive = true)]
+    public double Momentum { get; set; }
+
+    [ConfigKey("dampening", "sgd: dampening of the momentum.", Min = 0, Max = 1)]
+    public double Dampening { get; set; }
+
+    [ConfigKey("nesterov", "sgd: Nesterov momentum (needs momentum > 0 and dampening = 0).")]
+    public bool Nesterov { get; set; }
+
+    [ConfigKey("beta1", "adam and adamw: decay of the gradient's running mean.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double Beta1 { get; set; } = 0.9;
+
+    [ConfigKey("beta2", "adam and adamw: decay of the squared gradient's running mean.", Min = 0, Max = 1, MaxExclusive = true)]
+    public double Beta2 { get; set; } = 0.999;
+
+    [ConfigKey("eps", "Term added to the optimizer's denominator. Unset: PyTorch's default for the optimizer (1e-8; adadelta 1e-6).", Min = 0, Max = 1, Example = "1e-8")]
+    public double? Eps { get; set; }
+
+    [ConfigKey("rmsprop_alpha", "rmsprop: decay of the squared gradient's running mean.", Min = 0, Max = 1)]
+    public double RmsPropAlpha { get; set; } = 0.99;
+
+    [ConfigKey("centered", "rmsprop: normalise by the gradient's estimated variance instead of its second moment.")]
+    public bool Centered { get; set; }
+
+    [ConfigKey("rho", "adadelta: decay of the running averages.", Min = 0, Max = 1)]
+    public double Rho { get; set; } = 0.9;
 
     [ConfigKey("loss", "Loss between prediction and label.")]
     public LossKind Loss { get; set; } = LossKind.Mse;

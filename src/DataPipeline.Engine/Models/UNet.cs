@@ -110,7 +110,7 @@ public sealed class UNet : Module<Tensor, Tensor>
             var skip = skips[enc.Count - 1 - j];
             x = _skip switch
             {
-                SkipMerge.Add => up.add_(skip),
+                SkipMerge.Add => up.add_(skip, Scalars.One),
                 SkipMerge.Concat => cat([up, skip], 1),
                 _ => up,
             };

@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -41,7 +42,7 @@ internal sealed class ResBlock : Module<Tensor, Tensor>
         var h = conv_a.call(act_a.call(bn_a is null ? x : bn_a.call(x)));
         if (drop is not null && _dropoutBetweenConvs) h = drop.call(h);
         h = conv_b.call(act_b.call(bn_b is null ? h : bn_b.call(h)));
-        if (_shortcut) h = h.add_(x);
+        if (_shortcut) h = h.add_(x, Scalars.One);
         if (drop is not null && !_dropoutBetweenConvs) h = drop.call(h);
         return h;
     }

@@ -59,14 +59,14 @@ internal sealed class UNetLayers(ModelSettings settings)
     public Module<Tensor, Tensor> Shuffle(int r, int rt) => Is3D ? new PixelShuffle3d(r, rt) : PixelShuffle(r);
 
     public Module<Tensor, Tensor>? BatchNorm(long c) =>
-        !Settings.BatchNorm ? null : Is3D ? BatchNorm3d(c) : BatchNorm2d(c);
+        !Settings.BatchNorm ? null : Is3D ? new BatchNorm3d(c) : new BatchNorm2d(c);
 
     /// <param name="inplace">Only where the input is a fresh tensor that nothing else reads.</param>
     public Module<Tensor, Tensor> Activation(bool inplace) => Settings.Activation switch
     {
-        Models.Activation.LeakyReLU => LeakyReLU(Settings.LreluSlope, inplace),
+        Models.Activation.LeakyReLU => new LeakyReLU(Settings.LreluSlope, inplace),
         Models.Activation.ReLU => ReLU(inplace),
-        Models.Activation.ELU => ELU(1.0, inplace),
+        Models.Activation.ELU => new ELU(1.0, inplace),
         Models.Activation.GELU => GELU(),
         _ => throw new ArgumentOutOfRangeException(nameof(Settings.Activation)),
     };

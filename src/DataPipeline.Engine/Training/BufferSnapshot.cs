@@ -16,9 +16,12 @@ internal sealed class BufferSnapshot : IDisposable
     public BufferSnapshot(nn.Module model)
     {
         using var _ = no_grad();
+        // The scope keeps each temporary detach() reachable until clone() has read it: without one,
+        // the finalizer thread freed it mid-call under GC pressure (a segfault in THSTensor_clone).
+        using var scope = NewDisposeScope();
         _buffers = model.buffers()
             .Where(b => b.is_floating_point())
-            .Select(b => (b, b.detach().clone()))
+            .Select(b => (b, b.detach().clone().DetachFromDisposeScope()))
             .ToArray();
     }
 

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.IO;
 using DataPipeline.Engine.Models;
-using TorchSharp.Modules;
+using DataPipeline.Engine.Training.Optimizers;
 using static TorchSharp.torch;
 
 namespace DataPipeline.Engine.Training;
@@ -38,7 +38,11 @@ public sealed record CheckpointState
 /// </summary>
 public static class Checkpoint
 {
-    public const int FormatVersion = 1;
+    /// <summary>2: the optimizer's state is DataPipeline's own (<see cref="Optimizer.Save"/>); 1 held TorchSharp's.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>Format 1's header and weights read as format 2's, so its weights still load.</summary>
+    private const int FirstFormat = 1;
     private static readonly byte[] Magic = "DPCKPT01"u8.ToArray();
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -47,7 +51,7 @@ public static class Checkpoint
         WriteIndented = false,
     };
 
-    public static void Save(string path, CheckpointState state, UNet model, OptimizerHelper optimizer) =>
+    public static void Save(string path, CheckpointState state, UNet model, Optimizer optimizer) =>
         AtomicFile.WriteStream(path, stream =>
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
@@ -56,9 +60,8 @@ public static class Checkpoint
             writer.Write(header.Length);
             writer.Write(header);
             model.save(writer);
-            optimizer.save_state_dict(writer);
-            using var random = get_rng_state();
-            byte[] rng = random.bytes.ToArray();
+            optimizer.Save(writer);
+            byte[] rng = RunRandom.ReadState();
             writer.Write(rng.Length);
             writer.Write(rng);
         });
@@ -80,18 +83,20 @@ public static class Checkpoint
     }
 
     /// <summary>Loads weights, optimizer state and the random generator, to continue the run exactly.</summary>
-    public static CheckpointState LoadForResume(string path, UNet model, OptimizerHelper optimizer)
+    public static CheckpointState LoadForResume(string path, UNet model, Optimizer optimizer)
     {
         using var reader = Open(path);
         var state = ReadHeader(reader, path);
+        if (state.FormatVersion == FirstFormat)
+            throw new InvalidDataException(
+                $"{path} is checkpoint format 1, whose optimizer state is TorchSharp's, and cannot be resumed by this version (format {FormatVersion}). " +
+                $"Its weights still load: start a new run from them with -InitialWeights {path}.");
         model.load(reader);
-        optimizer.load_state_dict(reader);
+        optimizer.Load(reader, path);
         int length = reader.ReadInt32();
         byte[] rng = reader.ReadBytes(length);
         if (rng.Length != length) throw new InvalidDataException($"{path}: the checkpoint ends inside its random-generator state.");
-        using var random = empty(length, ScalarType.Byte);
-        random.bytes = rng;
-        set_rng_state(random);
+        RunRandom.WriteState(rng);
         return state;
     }
 
@@ -115,8 +120,8 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: the checkpoint header claims {length} bytes, more than the file holds.");
         var state = JsonSerializer.Deserialize<CheckpointState>(reader.ReadBytes(length), Json)
             ?? throw new InvalidDataException($"{path}: empty checkpoint header.");
-        if (state.FormatVersion != FormatVersion)
-            throw new InvalidDataException($"{path} is checkpoint format {state.FormatVersion}; this version reads format {FormatVersion}.");
+        if (state.FormatVersion is not (FormatVersion or FirstFormat))
+            throw new InvalidDataException($"{path} is checkpoint format {state.FormatVersion}; this version reads formats {FirstFormat} and {FormatVersion}.");
         return state;
     }
 }

@@ -1,3 +1,5 @@
+using DataPipeline.Engine.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DataPipeline.Engine.Training;
@@ -16,14 +18,16 @@ internal sealed class EpochMetrics
     public void Add(double batchLoss, Tensor probability, Tensor target, double threshold)
     {
         using var scope = NewDisposeScope();
+        // Owned and alive across the comparisons: an implicit Scalar could be freed mid-call.
+        using var thresholdScalar = threshold.ToScalar();
         using var _ = no_grad();
         var p = probability.detach().to(ScalarType.Float64);
         var t = target.to(ScalarType.Float64);
-        var predicted = p >= threshold;
-        var positive = t >= threshold;
+        var predicted = p.ge(thresholdScalar);
+        var positive = t.ge(thresholdScalar);
         var sums = stack(new[]
         {
-            (p - t).square().sum(),
+            (p - t).pow(Scalars.Two).sum(),
             (p * t).sum(),
             p.sum(),
             t.sum(),

@@ -1,11 +1,18 @@
+using DataPipeline.Engine.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
 namespace DataPipeline.Engine.Training;
 
-/// <summary>The losses of UNET.md ("Loss and optimizer"), on sigmoid outputs or on logits.</summary>
+/// <summary>
+/// The losses of UNET.md ("Loss and optimizer"), on sigmoid outputs or on logits. Every number
+/// passed to libtorch is an explicit Scalar kept alive across the call (see Runtime/Scalars).
+/// </summary>
 internal static class Loss
 {
+    private static readonly Scalar ProbabilityFloor = 1e-7.ToScalar(), ProbabilityCeiling = (1 - 1e-7).ToScalar();
+
     /// <param name="output">The network's output: probabilities when <paramref name="outputIsProbability"/>, else logits.</param>
     public static Tensor Compute(LossKind kind, Tensor output, Tensor target, bool outputIsProbability,
         double focalGamma = 2, double focalAlpha = 0.25) => kind switch
@@ -13,7 +20,7 @@ internal static class Loss
         LossKind.Mse => mse_loss(output, target),
         LossKind.Bce => Bce(output, target, outputIsProbability),
         LossKind.Dice => Dice(output, target, outputIsProbability),
-        LossKind.BceDice => Bce(output, target, outputIsProbability) + Dice(output, target, outputIsProbability),
+        LossKind.BceDice => Bce(output, target, outputIsProbability).add(Dice(output, target, outputIsProbability), Scalars.One),
         LossKind.Focal => Focal(output, target, outputIsProbability, focalGamma, focalAlpha),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
@@ -32,9 +39,9 @@ internal static class Loss
         Tensor p, logP, logNotP;
         if (outputIsProbability)
         {
-            p = output.clamp(1e-7, 1 - 1e-7);
+            p = output.clamp(ProbabilityFloor, ProbabilityCeiling);
             logP = p.log();
-            logNotP = (1 - p).log();
+            logNotP = OneMinus(p).log();
         }
         else
         {
@@ -42,9 +49,12 @@ internal static class Loss
             logP = logsigmoid(output);
             logNotP = logsigmoid(-output);
         }
-        var positive = alpha * target * (1 - p).pow(gamma) * logP;
-        var negative = (1 - alpha) * (1 - target) * p.pow(gamma) * logNotP;
-        return -(positive + negative).mean();
+        using var alphaScalar = alpha.ToScalar();
+        using var oneMinusAlpha = (1 - alpha).ToScalar();
+        using var gammaScalar = gamma.ToScalar();
+        var positive = target.mul(alphaScalar).mul(OneMinus(p).pow(gammaScalar)).mul(logP);
+        var negative = OneMinus(target).mul(oneMinusAlpha).mul(p.pow(gammaScalar)).mul(logNotP);
+        return positive.add(negative, Scalars.One).mean().neg();
     }
 
     /// <summary>1 - (2·Σpt + 1) / (Σp + Σt + 1) per sample, averaged over the batch.</summary>
@@ -53,7 +63,11 @@ internal static class Loss
         var p = outputIsProbability ? output : output.sigmoid();
         long[] axes = Enumerable.Range(1, (int)p.dim() - 1).Select(a => (long)a).ToArray();
         var overlap = (p * target).sum(axes);
-        var total = p.sum(axes) + target.sum(axes);
-        return (1 - (2 * overlap + 1) / (total + 1)).mean();
+        var total = p.sum(axes).add(target.sum(axes), Scalars.One);
+        var ratio = overlap.mul(Scalars.Two).add_(Scalars.One, Scalars.One).div(total.add(Scalars.One, Scalars.One));
+        return OneMinus(ratio).mean();
     }
+
+    /// <summary>1 - x, as TorchSharp's (1 - x) computes it, with no implicit Scalar.</summary>
+    private static Tensor OneMinus(Tensor x) => x.neg().add_(Scalars.One, Scalars.One);
 }

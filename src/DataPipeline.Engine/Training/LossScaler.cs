@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -18,7 +19,13 @@ internal sealed class LossScaler
 
     public double Scale { get; private set; } = InitialScale;
 
-    public Tensor Scaled(Tensor loss) => loss * Scale;
+    // The scale changes as training goes, so each call makes its own Scalar and keeps it alive
+    // until libtorch has read it (an implicit one could be freed mid-call, see Runtime/Scalars).
+    public Tensor Scaled(Tensor loss)
+    {
+        using var scale = Scale.ToScalar();
+        return loss.mul(scale);
+    }
 
     /// <summary>
     /// Divides every gradient by the scale; false (and the scale halved) when any of them is not
@@ -35,7 +42,8 @@ internal sealed class LossScaler
             _goodSteps = 0;
             return false;
         }
-        foreach (var g in grads) g.div_(Scale);
+        using (var scale = Scale.ToScalar())
+            foreach (var g in grads) g.div_(scale);
         if (++_goodSteps == GrowthInterval)
         {
             Scale *= GrowthFactor;

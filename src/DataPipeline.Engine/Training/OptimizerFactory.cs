@@ -1,25 +1,31 @@
 using DataPipeline.Engine.Configuration;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
+using DataPipeline.Engine.Training.Optimizers;
+using Parameter = TorchSharp.Modules.Parameter;
 
 namespace DataPipeline.Engine.Training;
 
-/// <summary>The optimizers of [training] optimizer, with PyTorch's defaults for everything not configured.</summary>
+/// <summary>
+/// The optimizers of [training] optimizer: DataPipeline's own (see <see cref="Optimizer"/> for why
+/// not TorchSharp's), with PyTorch's defaults for everything not configured.
+/// </summary>
 internal static class OptimizerFactory
 {
-    public static OptimizerHelper Create(IEnumerable<Parameter> parameters, TrainingSettings s) => s.Optimizer switch
+    /// <param name="source">The configuration file, named in errors.</param>
+    public static Optimizer Create(IEnumerable<Parameter> parameters, TrainingSettings s, string? source = null)
     {
-        OptimizerKind.Adam => optim.Adam(parameters, s.LearningRate, 0.9, 0.999, 1e-8, s.WeightDecay),
-        OptimizerKind.AdamW => optim.AdamW(parameters, s.LearningRate, 0.9, 0.999, 1e-8, s.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(parameters, s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
-        OptimizerKind.RmsProp => optim.RMSProp(parameters, s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
-        OptimizerKind.Adadelta => optim.Adadelta(parameters, s.LearningRate, weight_decay: s.WeightDecay),
-        _ => throw new ArgumentOutOfRangeException(nameof(s)),
-    };
-
-    public static void SetLearningRate(OptimizerHelper optimizer, double rate)
-    {
-        foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = rate;
+        if (s.Optimizer == OptimizerKind.Sgd && s.Nesterov && (s.Momentum <= 0 || s.Dampening != 0))
+            throw new ConfigException(
+                $"'training.nesterov' = true needs 'training.momentum' above 0 and 'training.dampening' = 0, as PyTorch's SGD does " +
+                $"(momentum is {s.Momentum}, dampening {s.Dampening}); set momentum (0.9 is usual) or turn nesterov off",
+                source, key: "training.nesterov", value: "true");
+        return s.Optimizer switch
+        {
+            OptimizerKind.Adam => new Adam(parameters, s.LearningRate, s.Beta1, s.Beta2, s.Eps ?? 1e-8, s.WeightDecay),
+            OptimizerKind.AdamW => new AdamW(parameters, s.LearningRate, s.Beta1, s.Beta2, s.Eps ?? 1e-8, s.WeightDecay),
+            OptimizerKind.Sgd => new Sgd(parameters, s.LearningRate, s.Momentum, s.Dampening, s.WeightDecay, s.Nesterov),
+            OptimizerKind.RmsProp => new RmsProp(parameters, s.LearningRate, s.RmsPropAlpha, s.Eps ?? 1e-8, s.WeightDecay, s.Momentum, s.Centered),
+            OptimizerKind.Adadelta => new Adadelta(parameters, s.LearningRate, s.Rho, s.Eps ?? 1e-6, s.WeightDecay),
+            _ => throw new ArgumentOutOfRangeException(nameof(s)),
+        };
     }
 }

@@ -13,6 +13,12 @@ namespace DataPipeline.Engine.Training;
 internal sealed class RunRandom
 {
     private static readonly object Gate = new();
+
+    // TorchSharp's get_rng_state() and set_rng_state() wrap the default generator in a new
+    // Generator on every call, which is collectable while libtorch still reads it: under GC
+    // pressure its finalizer freed the handle mid-call (a segfault in THSGenerator_get_rng_state).
+    // One wrapper, kept for the life of the process, serves every call instead.
+    private static readonly TorchSharp.torch.Generator Cpu = TorchSharp.torch.Generator.Default;
     private byte[] _state;
 
     public RunRandom(long seed)
@@ -20,7 +26,7 @@ internal sealed class RunRandom
         lock (Gate)
         {
             manual_seed(seed);
-            _state = Read();
+            _state = ReadState();
         }
     }
 
@@ -29,14 +35,14 @@ internal sealed class RunRandom
     {
         lock (Gate)
         {
-            Write(_state);
+            WriteState(_state);
             try
             {
                 return draw();
             }
             finally
             {
-                _state = Read();
+                _state = ReadState();
             }
         }
     }
@@ -47,17 +53,19 @@ internal sealed class RunRandom
         return 0;
     });
 
-    private static byte[] Read()
+    /// <summary>The CPU generator's state as it is now (checkpoints save it).</summary>
+    internal static byte[] ReadState()
     {
         using var scope = NewDisposeScope();
-        return get_rng_state().bytes.ToArray();
+        return Cpu.get_state().bytes.ToArray();
     }
 
-    private static void Write(byte[] state)
+    /// <summary>Puts <paramref name="state"/> into the CPU generator (a resumed checkpoint's, or a run's own).</summary>
+    internal static void WriteState(byte[] state)
     {
         using var scope = NewDisposeScope();
         var tensor = empty(state.Length, ScalarType.Byte);
         tensor.bytes = state;
-        set_rng_state(tensor);
+        Cpu.set_state(tensor);
     }
 }

@@ -6,6 +6,7 @@ using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Reporting;
 using DataPipeline.Engine.Runtime;
+using DataPipeline.Engine.Training.Optimizers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -76,7 +77,7 @@ public sealed class Trainer
         if (model.TrainableParameters != expected)
             throw new InvalidOperationException($"The U-Net has {model.TrainableParameters} trainable parameters but UNET.md's formula gives {expected}.");
         model.to(device);
-        using var optimizer = OptimizerFactory.Create(model.parameters(), settings);
+        using var optimizer = OptimizerFactory.Create(model.parameters(), settings, _config.SourcePath);
 
         var monitor = new MonitoredMetric(settings.Monitor, generator.ValidationCount > 0);
         var schedule = new LearningRateSchedule(settings);
@@ -205,7 +206,7 @@ public sealed class Trainer
 
     /// <summary>What the epochs of one run share.</summary>
     private sealed record RunContext(
-        UNet Model, OptimizerHelper Optimizer, Device Device, RunRandom Random, LossScaler? Scaler, MonitoredMetric Monitor, LearningRateSchedule Schedule,
+        UNet Model, Optimizer Optimizer, Device Device, RunRandom Random, LossScaler? Scaler, MonitoredMetric Monitor, LearningRateSchedule Schedule,
         ImprovementTracker Tracker, int SizeRatio, BatchGenerator Generator, TrainingRun Run, RunLog Log,
         Action<TrainingProgress>? Progress, CancellationToken Cancellation);
 
@@ -218,7 +219,7 @@ public sealed class Trainer
             var clock = Stopwatch.StartNew();
             var waitedBefore = prefetcher.WaitTime;
             double rate = c.Schedule.RateFor(epoch);
-            OptimizerFactory.SetLearningRate(c.Optimizer, rate);
+            c.Optimizer.SetLearningRate(rate);
 
             var (training, skipped) = TrainEpoch(c, prefetcher, epoch);
             var (validation, localisation) = ValidateEpoch(c, prefetcher, epoch);

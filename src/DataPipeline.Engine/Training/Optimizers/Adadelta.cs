@@ -1,0 +1,72 @@
+using DataPipeline.Engine.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DataPipeline.Engine.Training.Optimizers;
+
+/// <summary>
+/// torch.optim.Adadelta (maximize off): g += λ·θ; s = ρ·s + (1-ρ)·g²;
+/// δ = √(u + ε)/√(s + ε)·g; u = ρ·u + (1-ρ)·δ²; θ -= lr·δ.
+/// Defaults are PyTorch's: lr 1.0, rho 0.9, eps 1e-6, weight decay 0.
+/// </summary>
+public sealed class Adadelta : Optimizer
+{
+    private readonly double _weightDecay;
+    private readonly Scalar _rho, _oneMinusRho, _eps, _weightDecayScalar;
+    private readonly Tensor?[] _squareAvg, _accDelta;
+    private readonly long[] _steps;
+
+    public Adadelta(IEnumerable<Parameter> parameters, double learningRate = 1.0, double rho = 0.9, double eps = 1e-6,
+        double weightDecay = 0) : base(parameters, learningRate)
+    {
+        if (rho is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(rho), rho, "rho must be in [0, 1].");
+        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be 0 or more.");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be 0 or more.");
+        _weightDecay = weightDecay;
+        _rho = Own(rho);
+        _oneMinusRho = Own(1 - rho);
+        _eps = Own(eps);
+        _weightDecayScalar = Own(weightDecay);
+        _squareAvg = new Tensor?[Parameters.Count];
+        _accDelta = new Tensor?[Parameters.Count];
+        _steps = new long[Parameters.Count];
+    }
+
+    public override string Name => "Adadelta";
+
+    protected override void Update(int index, Parameter parameter, Tensor grad)
+    {
+        _steps[index]++;
+        if (_weightDecay != 0) grad = grad.add(parameter, _weightDecayScalar);
+        var square = _squareAvg[index] ??= StateLike(parameter);
+        var accumulated = _accDelta[index] ??= StateLike(parameter);
+        square.mul_(_rho).addcmul_(grad, grad, _oneMinusRho);
+        var std = square.add(_eps, Scalars.One).sqrt_();
+        var delta = accumulated.add(_eps, Scalars.One).sqrt_().div_(std).mul_(grad);
+        accumulated.mul_(_rho).addcmul_(delta, delta, _oneMinusRho);
+        parameter.add_(delta, NegativeRate);
+    }
+
+    protected override void SaveState(BinaryWriter writer)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            writer.Write(_steps[i]);
+            SaveOptional(writer, _squareAvg[i]);
+            SaveOptional(writer, _accDelta[i]);
+        }
+    }
+
+    protected override void LoadState(BinaryReader reader)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            _steps[i] = reader.ReadInt64();
+            LoadOptional(reader, ref _squareAvg[i], Parameters[i]);
+            LoadOptional(reader, ref _accDelta[i], Parameters[i]);
+        }
+    }
+
+    protected override IEnumerable<Tensor?> StateTensors() => _squareAvg.Concat(_accDelta);
+}

@@ -103,6 +103,22 @@ public sealed class BatchGenerator : IDisposable
         return 2 * Math.Max(settings.ShuffleWindow, 1) + Math.Max(settings.Workers, 1);
     }
 
+    /// <summary>
+    /// The settings this generator actually batches with, as a [batch] section: what the run's log
+    /// and checkpoints record, whatever the configuration file said (New-BatchGenerator -BatchSize 8).
+    /// </summary>
+    public BatchSettings Settings => new()
+    {
+        BatchSize = BatchSize, Shuffle = Shuffle, ValidationFraction = ValidationFraction, Replacement = Replacement,
+        PatchSize = PatchSize, PatchOnLabel = PatchOnLabel, DropLast = DropLast, Prefetch = Prefetch, Workers = Workers,
+        ShuffleWindow = ShuffleWindow, Seed = Seed,
+    };
+
+    /// <summary>How each epoch's training frames are drawn, in words, for the run's log.</summary>
+    public string SamplingDescription =>
+        (Weighted ? "weighted draws with replacement" : Replacement ? "uniform draws with replacement" : Shuffle ? "every frame once, shuffled" : "every frame once, in order") +
+        $"; {TrainingCount} training and {ValidationCount} validation frames, {TrainingBatchesPerEpoch} training batches per epoch";
+
     public int BatchSize { get; }
     public bool Shuffle { get; }
     public bool DropLast { get; }

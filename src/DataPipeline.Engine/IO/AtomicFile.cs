@@ -3,16 +3,21 @@ namespace DataPipeline.Engine.IO;
 /// <summary>
 /// Writes a file so that readers see either the old file or the complete new one, never a torn
 /// one: the content goes to a temporary file in the same folder, then is renamed over the target.
-/// A run killed mid-write leaves at most a stray *.tmp file, and the last good file intact.
+/// A process killed mid-write leaves at most a stray temporary file, and the last good file intact;
+/// the temporary's name carries the writer's process id, so the next write into that folder
+/// (or <see cref="RemoveStaleTemporaries"/>) deletes it once that process is gone.
 /// </summary>
 public static class AtomicFile
 {
+    private const string Suffix = ".tmp";
+
     public static void Write(string path, Action<string> writeTo)
     {
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        RemoveStaleTemporaries(directory);
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}{Suffix}");
         try
         {
             writeTo(temporary);
@@ -21,6 +26,47 @@ public static class AtomicFile
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files in <paramref name="directory"/> that a crashed process left: those
+    /// whose writer no longer runs. A live writer's (another run sharing the folder) are kept.
+    /// </summary>
+    public static void RemoveStaleTemporaries(string directory)
+    {
+        if (!Directory.Exists(directory)) return;
+        foreach (string file in Directory.EnumerateFiles(directory, "." + "*" + Suffix))
+        {
+            // .<name>.<pid>.<guid>.tmp: only ours, never a user's own .tmp file.
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length < 5 || !int.TryParse(parts[^3], out int pid) || !Guid.TryParseExact(parts[^2], "N", out _) || ProcessRuns(pid)) continue;
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // Another process cleaning the same folder got there first.
+            }
+        }
+    }
+
+    private static bool ProcessRuns(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

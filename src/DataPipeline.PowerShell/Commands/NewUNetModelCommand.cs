@@ -22,6 +22,13 @@ public sealed class NewUNetModelCommand : DataPipelineCmdlet
         int ratio = IsBound(nameof(SizeRatio)) ? SizeRatio : Math.Max(1, config.Model.SizeRatio);
         config.Model.SizeRatio = ratio;
         EnsureTorch();
-        WriteObject(UNetModel.Create(config, ratio));
+        try
+        {
+            WriteObject(UNetModel.Create(config, ratio));
+        }
+        catch (ModelTooLargeException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ModelTooLarge", ErrorCategory.LimitsExceeded, e.Key));
+        }
     }
 }

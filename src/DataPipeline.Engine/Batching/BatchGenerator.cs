@@ -90,7 +90,11 @@ public sealed class BatchGenerator : IDisposable
         _dataSize = Frame.ElementCount(FrameShape);
         _labelSize = Frame.ElementCount(LabelShape);
         // Enough buffers for every batch in flight (being built, ready, being trained on) and a spare.
-        _pool = new BatchBufferPool(BatchSize * _dataSize, BatchSize * _labelSize, Prefetch + 2 * Workers + 2);
+        int buffers = Prefetch + 2 * Workers + 2;
+        Runtime.MemoryBudget.CheckAllocation(4.0 * buffers * BatchSize * ((double)_dataSize + _labelSize),
+            $"{buffers} batches in flight ({Prefetch} prefetched, {Workers} worker(s)) of {BatchSize} frames of {string.Join("x", FrameShape)}",
+            "batch.batch_size", BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _pool = new BatchBufferPool(BatchSize * _dataSize, BatchSize * _labelSize, buffers);
     }
 
     /// <summary>

@@ -126,7 +126,7 @@ public static class HistoryFiles
             BestValue = Number(root, "best_value"),
             LogPath = Text("log") is { Length: > 0 } log ? log : null,
             StartTime = DateTimeOffset.Parse(Text("start_time"), CultureInfo.InvariantCulture),
-            Duration = TimeSpan.FromSeconds(Number(root, "duration_seconds")),
+            Duration = TimeSpan.FromTicks((long)Math.Round(Number(root, "duration_seconds") * TimeSpan.TicksPerSecond)),
         };
         if (root.TryGetProperty("layers", out var layers))
             run.Layers = layers.EnumerateArray().Select(l =>

@@ -3,6 +3,7 @@ using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Models;
+using DataPipeline.Engine.Runtime;
 using DataPipeline.Engine.Training;
 using DataPipeline.PowerShell.Completion;
 
@@ -147,9 +148,9 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
             ThrowTerminatingError(new ErrorRecord(e, "InvalidTrainingSetup", ErrorCategory.InvalidArgument, generator));
             return;
         }
-        catch (ModelTooLargeException e)
+        catch (MemoryLimitExceededException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "ModelTooLarge", ErrorCategory.LimitsExceeded, e.Key));
+            ThrowTerminatingError(new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, e.Key));
             return;
         }
         catch (ConfigException e)

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using DataPipeline.Engine.Models;
+using DataPipeline.Engine.Runtime;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -26,9 +27,9 @@ public sealed class NewUNetModelCommand : DataPipelineCmdlet
         {
             WriteObject(UNetModel.Create(config, ratio));
         }
-        catch (ModelTooLargeException e)
+        catch (MemoryLimitExceededException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "ModelTooLarge", ErrorCategory.LimitsExceeded, e.Key));
+            ThrowTerminatingError(new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, e.Key));
         }
     }
 }

@@ -5,6 +5,7 @@ using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Reporting;
+using DataPipeline.Engine.Runtime;
 using DataPipeline.Engine.Training;
 using Xunit;
 
@@ -259,7 +260,7 @@ public sealed class TrainingFaultTests : IDisposable
         var config = Config(epochs: 1);
         (config.Model.Filters, config.Model.Depth) = (4096, 10);
         var generator = new BatchGenerator(BatchGeneratorTests.Frames(8, size: 1024), new BatchSettings { BatchSize = 2 });
-        var e = Assert.Throws<ModelTooLargeException>(() => new Trainer(config).Run(generator, _output));
+        var e = Assert.Throws<MemoryLimitExceededException>(() => new Trainer(config).Run(generator, _output));
         Assert.Equal("model.filters", e.Key);
         Assert.Equal("4096", e.Value);
         Assert.Equal(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, e.LimitBytes);
@@ -267,7 +268,7 @@ public sealed class TrainingFaultTests : IDisposable
         Assert.Contains("the limit is this machine's memory", e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(_output)); // refused before the run began
 
-        var model = Assert.Throws<ModelTooLargeException>(() => UNetModel.Create(config, 2));
+        var model = Assert.Throws<MemoryLimitExceededException>(() => UNetModel.Create(config, 2));
         Assert.Equal("model.filters", model.Key);
     }
 
@@ -277,7 +278,7 @@ public sealed class TrainingFaultTests : IDisposable
         var config = Config(epochs: 1);
         config.Model.Filters = 64;
         // 16x16 frames, but 2^21 of them per batch: the activations, not the weights, are too big.
-        var e = Assert.Throws<ModelTooLargeException>(() => MemoryBudget.Check(config, [1024, 1024], sizeRatio: 2, batchSize: 1 << 21));
+        var e = Assert.Throws<MemoryLimitExceededException>(() => MemoryBudget.Check(config, [1024, 1024], sizeRatio: 2, batchSize: 1 << 21));
         Assert.Equal("batch.batch_size", e.Key);
         Assert.Equal((1 << 21).ToString(), e.Value);
         Assert.Contains("Lower 'batch.batch_size'", e.Message);
@@ -292,5 +293,53 @@ public sealed class TrainingFaultTests : IDisposable
         var model = new ModelSettings { Depth = 10, Filters = 1 << 20 };
         Assert.Throws<OverflowException>(() => UNetParameterFormula.Count(model, 2));
         Assert.Equal(double.PositiveInfinity, MemoryBudget.Parameters(model, 2));
+    }
+
+    [Theory]
+    [InlineData("[model]\nfilters = 100000", "model.filters", "allowed range is [1, 4096]")]
+    [InlineData("[model]\ndepth = 50", "model.depth", "allowed range is [1, 10]")]
+    [InlineData("[simulation]\nsize = 1e9", "simulation.size", "allowed range is [4, 4096]")]
+    [InlineData("[simulation]\nsize = 1000000000", "simulation.size", "allowed range is [4, 4096]")]
+    [InlineData("[batch]\nbatch_size = 100000000", "batch.batch_size", "allowed range is [1, 65536]")]
+    public void AbsurdSizesInAFileAreRefusedWithTheKeyAndTheLimit(string toml, string key, string range)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(toml, "cfg.toml"));
+        Assert.Equal(key, e.Key);
+        Assert.Contains($"'{key}' = ", e.Message);
+        Assert.Contains(range, e.Message);
+        Assert.Contains("cfg.toml", e.Message);
+    }
+
+    [Fact]
+    public void SimulatedFramesThatCannotFitAreRefusedNamingTheKeys()
+    {
+        var settings = new SimulationSettings { Size = 4096, Frames = 1024, SizeRatio = 2 };
+        var e = Assert.Throws<ArgumentException>(() => new DataPipeline.Engine.Simulation.ScattererSimulator(settings));
+        Assert.Equal($"A 1024x8192x8192 label is too large for one frame (at most {Array.MaxLength} values); lower simulation.size, simulation.frames or simulation.size_ratio.", e.Message);
+    }
+
+    /// <summary>Frames of a shape, never read: enough for a generator to size its buffers.</summary>
+    private sealed class ShapeOnlySource(int[] frame, int[] label) : IFrameSource
+    {
+        public int Count => 2;
+        public int[] FrameShape => frame;
+        public int[] LabelShape => label;
+        public bool HasPositions => false;
+        public bool IsChunked => false;
+        public long ChunkOf(int position) => position;
+        public Frame Read(int position) => throw new InvalidOperationException("not read");
+        public string SourceLabel(int position) => "shape";
+        public IReadOnlyList<ScattererPosition>? CopyTo(int position, Span<float> data, Span<float> label) => throw new InvalidOperationException("not read");
+    }
+
+    [Fact]
+    public void BatchBuffersThatCannotFitAreRefusedNamingTheBatchSize()
+    {
+        var source = new ShapeOnlySource([1024, 1024], [2048, 2048]);
+        Assert.True(MemoryBudget.Limit < 6 * 65536 * 5 * 4.0 * 1024 * 1024, "this machine has room for the batches");
+        var e = Assert.Throws<MemoryLimitExceededException>(() => new BatchGenerator(source, new BatchSettings { BatchSize = 65536, ValidationFraction = 0 }));
+        Assert.Equal(("batch.batch_size", "65536"), (e.Key, e.Value));
+        Assert.Contains("6 batches in flight (2 prefetched, 1 worker(s)) of 65536 frames of 1024x1024 would need", e.Message);
+        Assert.NotNull(new BatchGenerator(source, new BatchSettings { BatchSize = 2, ValidationFraction = 0 }));
     }
 }

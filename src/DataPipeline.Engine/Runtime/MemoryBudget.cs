@@ -1,13 +1,15 @@
 using System.Globalization;
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Models;
 
-namespace DataPipeline.Engine.Models;
+namespace DataPipeline.Engine.Runtime;
 
 /// <summary>
-/// Refuses a configuration whose U-Net would not fit in memory, before anything is allocated:
-/// libtorch asked for terabytes (filters = 4096 at depth 10 has about 10^14 parameters) either
-/// aborts the process or pages the machine to a standstill, where a scheduled run should fail
-/// at once with the key to change. The figures are estimates from the shapes alone, rounded up.
+/// Refuses settings whose U-Net, batches or simulated frames would not fit in memory, before
+/// anything is allocated: asked for terabytes (filters = 4096 at depth 10 has about 10^15
+/// parameters; a 4096-pixel, 1024-step sequence at size_ratio 16 is 4.4e12 floats), libtorch or
+/// the runtime either aborts the process or pages the machine to a standstill, where a scheduled
+/// run should fail at once with the key to change. The figures are estimates from the shapes alone.
 /// </summary>
 public static class MemoryBudget
 {
@@ -48,7 +50,7 @@ public static class MemoryBudget
     }
 
     /// <summary>
-    /// Throws a <see cref="ModelTooLargeException"/> naming the key to lower when training this model on
+    /// Throws a <see cref="MemoryLimitExceededException"/> naming the key to lower when training this model on
     /// batches of <paramref name="batchSize"/> would need more than <see cref="Limit"/>.
     /// </summary>
     public static void Check(PipelineConfig config, int[] frameShape, int sizeRatio, int batchSize)
@@ -63,7 +65,7 @@ public static class MemoryBudget
         string value = modelDominates ? config.Model.Filters.ToString(CultureInfo.InvariantCulture) : batchSize.ToString(CultureInfo.InvariantCulture);
         string advice = modelDominates ? "Lower 'model.filters' or 'model.depth'"
             : "Lower 'batch.batch_size' (or New-BatchGenerator -BatchSize), or train on patches (batch.patch_size)";
-        throw new ModelTooLargeException(string.Create(CultureInfo.InvariantCulture,
+        throw new MemoryLimitExceededException(string.Create(CultureInfo.InvariantCulture,
             $"Training this U-Net needs about {Size(weights + activations)}: {parameters:G3} parameters ({Size(weights)} with gradients and optimizer state; " +
             $"[model] filters = {config.Model.Filters}, depth = {config.Model.Depth}) and {Size(activations)} of activations for batches of {batchSize} " +
             $"frames of {string.Join("x", frameShape)}; the limit is this machine's memory, {Size(limit)}. {advice}."),
@@ -80,10 +82,23 @@ public static class MemoryBudget
         double weights = parameters * BytesPerFloat;
         long limit = Limit;
         if (weights <= limit) return;
-        throw new ModelTooLargeException(string.Create(CultureInfo.InvariantCulture,
+        throw new MemoryLimitExceededException(string.Create(CultureInfo.InvariantCulture,
             $"This U-Net has {parameters:G3} parameters ([model] filters = {config.Model.Filters}, depth = {config.Model.Depth}), {Size(weights)} of weights; " +
             $"the limit is this machine's memory, {Size(limit)}. Lower 'model.filters' or 'model.depth'."),
             "model.filters", config.Model.Filters.ToString(CultureInfo.InvariantCulture), limit);
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="bytes"/> (what <paramref name="what"/> would allocate) exceed the
+    /// limit; <paramref name="key"/> and <paramref name="value"/> name the setting to lower.
+    /// </summary>
+    public static void CheckAllocation(double bytes, string what, string key, string value)
+    {
+        long limit = Limit;
+        if (bytes <= limit) return;
+        throw new MemoryLimitExceededException(string.Create(CultureInfo.InvariantCulture,
+            $"{what} would need {Size(bytes)}; the limit is this machine's memory, {Size(limit)}. Lower '{key}' (now {value})."),
+            key, value, limit);
     }
 
     private static string Size(double bytes) => bytes switch
@@ -95,8 +110,8 @@ public static class MemoryBudget
     };
 }
 
-/// <summary>A configuration whose network or batches would need more memory than the machine has; names the key to lower.</summary>
-public sealed class ModelTooLargeException(string message, string key, string value, long limitBytes) : Exception(message)
+/// <summary>Settings whose network, batches or frames would need more memory than the machine has; names the key to lower.</summary>
+public sealed class MemoryLimitExceededException(string message, string key, string value, long limitBytes) : Exception(message)
 {
     /// <summary>The key to lower, e.g. "model.filters" or "batch.batch_size".</summary>
     public string Key { get; } = key;

@@ -23,6 +23,12 @@ public static class AtomicFile
             writeTo(temporary);
             File.Move(temporary, fullPath, overwrite: true);
         }
+        catch (IOException e)
+        {
+            // "No space left on device: '.last.ckpt.4711.….tmp'" names a file the user never sees;
+            // name the one they asked for, and say that the old one is still there.
+            throw new IOException($"Could not write {fullPath}: {e.Message}{(File.Exists(fullPath) ? " The previous file is intact." : "")}", e);
+        }
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);

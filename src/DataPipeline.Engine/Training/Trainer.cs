@@ -171,7 +171,9 @@ public sealed class Trainer
         run.Status = TrainingStatus.Failed;
         run.Error = e;
         (run.FailedEpoch, run.FailedStep) = (at.Epoch, at.Step);
-        string where = at.Epoch == 0 ? "before the first epoch" : $"at epoch {at.Epoch}, {at.Phase} step {at.Step}";
+        string where = at.Epoch == 0 ? "before the first epoch"
+            : at.Step == 0 ? $"at the end of epoch {at.Epoch}, writing its checkpoints and history"
+            : $"at epoch {at.Epoch}, {at.Phase} step {at.Step}";
         run.Message = e is NonFiniteLossException
             ? $"{e.Message} {ResumeAdvice(run)}"
             : $"Failed {where}: {e.GetType().Name}: {e.Message} {ResumeAdvice(run)}";
@@ -179,10 +181,26 @@ public sealed class Trainer
 
     /// <summary>How to go on from here: the checkpoint to resume, or why there is none.</summary>
     private static string ResumeAdvice(TrainingRun run) => run.LastCheckpoint is { } last
-        ? $"{run.EpochsCompleted} epoch(s) are kept in {last}; resume with -Resume {last}."
+        ? $"{KeptEpochs(last)} epoch(s) are kept in {last}; resume with -Resume {last}."
         : run.EpochsCompleted == 0
             ? "No epoch completed, so there is nothing to resume; start the run again."
             : "training.checkpoint = \"none\" kept no last.ckpt, so the run cannot be resumed; start it again, or keep checkpoints.";
+
+    /// <summary>
+    /// The epochs last.ckpt holds: the run's, or one fewer when the run failed writing it (a full
+    /// disk), since a checkpoint is replaced whole or not at all.
+    /// </summary>
+    private static string KeptEpochs(string checkpoint)
+    {
+        try
+        {
+            return Checkpoint.ReadState(checkpoint).Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            return "no readable";
+        }
+    }
 
     /// <summary>
     /// The last words of every run, however it ended: the history files (CSV, JSON, plots, page)
@@ -371,7 +389,7 @@ public sealed class Trainer
             SkippedSteps = skipped,
             Retries = retried,
         };
-        c.Position.At(epoch, 0, "checkpoint");
+        c.Position.At(epoch, 0, "end");
         c.Run.Add(record);
         c.Log.Epoch(record, settings.Epochs);
 

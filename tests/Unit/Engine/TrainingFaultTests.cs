@@ -342,4 +342,55 @@ public sealed class TrainingFaultTests : IDisposable
         Assert.Contains("6 batches in flight (2 prefetched, 1 worker(s)) of 65536 frames of 1024x1024 would need", e.Message);
         Assert.NotNull(new BatchGenerator(source, new BatchSettings { BatchSize = 2, ValidationFraction = 0 }));
     }
+
+    [Fact]
+    public void AFullDiskFailsTheRunNamingThePathAndKeepsEveryEarlierCheckpoint()
+    {
+        string disk = Path.Combine(_output, "small-disk");
+        Directory.CreateDirectory(disk);
+        Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", disk);
+        try
+        {
+            // Leave about 700 kB: a few epochs of checkpoints (about 120 kB each here) and history files.
+            var free = new DriveInfo(disk).AvailableFreeSpace;
+            File.WriteAllBytes(Path.Combine(disk, "filler"), new byte[free - 700_000]);
+            var config = Config(epochs: 100);
+            config.Training.Checkpoint = CheckpointPolicy.Every;
+            var run = new Trainer(config).Run(Flaky(config).Generator, disk);
+
+            Assert.Equal(TrainingStatus.Failed, run.Status);
+            var error = Assert.IsAssignableFrom<IOException>(run.Error);
+            Assert.StartsWith("Could not write " + run.OutputDirectory + Path.DirectorySeparatorChar, error.Message);
+            Assert.Contains("No space left on device", error.Message);
+            Assert.Contains(error.Message, run.Message);
+            Assert.InRange(run.EpochsCompleted, 1, 20);
+            // Every checkpoint the disk holds is whole and loads; last.ckpt is the latest epoch that fitted.
+            var checkpoints = Directory.GetFiles(run.OutputDirectory, "*.ckpt");
+            Assert.Contains(Path.Combine(run.OutputDirectory, "epoch-0001.ckpt"), checkpoints);
+            foreach (string checkpoint in checkpoints)
+            {
+                using var network = new UNet(config.Model, 2);
+                var state = Checkpoint.LoadModel(checkpoint, network);
+                Assert.Equal(run.History.Take(state.Epoch), state.History);
+            }
+            int kept = Checkpoint.ReadState(run.LastCheckpoint!).Epoch;
+            Assert.InRange(kept, run.EpochsCompleted - 1, run.EpochsCompleted);
+            Assert.Contains($"{kept} epoch(s) are kept in {run.LastCheckpoint}", run.Message);
+            Assert.Empty(Directory.GetFiles(run.OutputDirectory, "*.tmp"));
+        }
+        finally
+        {
+            Command("umount", disk);
+        }
+    }
+
+    private static void Command(string program, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed ({process.ExitCode}; a tmpfs needs root): {stderr}");
+    }
 }

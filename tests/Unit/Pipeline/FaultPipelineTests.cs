@@ -16,9 +16,11 @@ namespace DataPipeline.Tests.Pipeline;
 public sealed class FaultPipelineTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dp-faultpipe-").FullName;
+    private readonly Xunit.Abstractions.ITestOutputHelper _report;
 
-    public FaultPipelineTests()
+    public FaultPipelineTests(Xunit.Abstractions.ITestOutputHelper report)
     {
+        _report = report;
         string small = File.ReadAllText(SharedPaths.SmallConfig);
         File.WriteAllText(Path.Combine(_dir, "small.toml"), small);
         // Adam's first step at this rate sends the weights to 1e30: the output is non-finite at step 2.
@@ -179,5 +181,200 @@ public sealed class FaultPipelineTests : IDisposable
         Assert.Equal(File.ReadAllText(Path.Combine(folder, id + ".history.csv")), File.ReadAllText(Path.Combine(_dir, "replot", id + ".history.csv")));
         Assert.Equal("RunFolderNotFound,DataPipeline.PowerShell.Commands.ImportTrainingRunCommand ObjectNotFound", result.Field("missing"));
         Assert.Equal("NotARunFolder,DataPipeline.PowerShell.Commands.ImportTrainingRunCommand ObjectNotFound", result.Field("foreign"));
+    }
+
+    /// <summary>Starts <paramref name="script"/> and returns once it printed "ready" (after its setup).</summary>
+    private Process StartWhenReady(string script)
+    {
+        var process = Start(script);
+        var clock = Stopwatch.StartNew();
+        string? line;
+        while ((line = process.StandardOutput.ReadLine()) != "ready")
+        {
+            if (line is null)
+                Assert.Fail($"pwsh ended before it was ready ({process.StandardError.ReadToEnd()}): {script}");
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "pwsh never got ready: " + script);
+        }
+        // Keep draining, so a full pipe never blocks the writer.
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+
+    private static void KillNow(Process process)
+    {
+        Assert.False(process.HasExited, "the writer ended by itself before it was killed");
+        process.Kill(entireProcessTree: true); // SIGKILL on Linux: no finally block, no flush
+        process.WaitForExit();
+    }
+
+    public static TheoryData<string> Writers => new() { "mat", "store", "history", "checkpoint" };
+
+    /// <summary>
+    /// A pwsh process that writes one kind of file over and over is killed (SIGKILL) at a random
+    /// moment, three times; each time every file of that kind in the folder is re-read and must be
+    /// whole (the reference's content, or a checkpoint that loads), and a later write into the folder
+    /// removes the temporary files the dead processes left.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Writers))]
+    public void AProcessKilledWhileWritingLeavesTheOldFileOrNoneNeverATornOne(string writer)
+    {
+        if (writer == "history")
+            Run("New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 3 -OutputDirectory trained | Out-Null");
+        var (setup, write, folder, minDelay) = writer switch
+        {
+            "mat" => ("$f = New-SyntheticFrame -Count 64 -Size 64 -Seed 1; $f | Export-MatFile -Path ref.mat",
+                "$f | Export-MatFile -Path target/out.mat", "target", 0),
+            "store" => ("$f = New-SyntheticFrame -Count 200 -Size 64 -Seed 2; $f | Export-FrameDataset -Path ref.h5",
+                "$f | Export-FrameDataset -Path target/out.h5", "target", 0),
+            "history" => ("$run = Import-TrainingRun -Path trained/*; $run | Export-TrainingHistory -Path ref",
+                "$run | Export-TrainingHistory -Path target", "target", 0),
+            _ => ("$f = New-SyntheticFrame -Count 32 -Config small.toml",
+                "$f | Invoke-UNetTraining -Config small.toml -Epochs 100000 -OutputDirectory target | Out-Null", "target", 1000),
+        };
+        string target = Path.Combine(_dir, folder);
+        int midWrite = 0;
+        const int Tries = 3;
+        for (int attempt = 0; attempt < Tries; attempt++)
+        {
+            using var process = StartWhenReady($"{setup}\n[Console]::WriteLine('ready')\nwhile ($true) {{ {write} }}");
+            Thread.Sleep(Random.Shared.Next(minDelay + 50, minDelay + 1500));
+            KillNow(process);
+            var temporaries = Directory.GetFiles(target, "*.tmp", SearchOption.AllDirectories);
+            if (temporaries.Length > 0) midWrite++;
+            VerifyWhole(writer, target);
+        }
+        _report.WriteLine($"{writer}: {Tries} kills, {midWrite} of them mid-write (a temporary file left behind)");
+
+        // The next write into the folder, by a process of its own, leaves no dead process's temporaries.
+        if (writer == "checkpoint")
+        {
+            string last = Directory.GetDirectories(target).Select(d => Path.Combine(d, "last.ckpt")).Where(File.Exists).MaxBy(File.GetLastWriteTimeUtc)!;
+            int epoch = Checkpoint.ReadState(last).Epoch;
+            Run($"$f = New-SyntheticFrame -Count 32 -Config small.toml; $f | Invoke-UNetTraining -Resume '{last}' -Epochs {epoch + 1} | Out-Null");
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(last)!, "*.tmp"));
+        }
+        else
+        {
+            Run($"{setup}\n{write}");
+            Assert.Empty(Directory.GetFiles(target, "*.tmp", SearchOption.AllDirectories));
+        }
+        VerifyWhole(writer, target);
+    }
+
+    /// <summary>Every file of the writer's kind in <paramref name="target"/> re-read: the reference's content, or a checkpoint that loads.</summary>
+    private void VerifyWhole(string writer, string target)
+    {
+        switch (writer)
+        {
+            case "mat":
+                string mat = Path.Combine(target, "out.mat");
+                if (!File.Exists(mat)) return;
+                // The 116-byte text header holds the time of writing; everything after it is the same.
+                Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "ref.mat"))[116..], File.ReadAllBytes(mat)[116..]);
+                var file = MatFile.Open(mat);
+                foreach (var variable in file.Variables) Assert.NotNull(file.Read(variable.Name));
+                break;
+            case "store":
+                string h5 = Path.Combine(target, "out.h5");
+                if (!File.Exists(h5)) return;
+                using (var reference = FrameStoreReader.Open(Path.Combine(_dir, "ref.h5")))
+                using (var store = FrameStoreReader.Open(h5))
+                {
+                    Assert.Equal(reference.Count, store.Count);
+                    foreach (int i in new[] { 0, store.Count / 2, store.Count - 1 })
+                        Assert.Equal(reference.Read(i).Data, store.Read(i).Data);
+                }
+                break;
+            case "history":
+                foreach (string path in Directory.GetFiles(target).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)))
+                    Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "ref", Path.GetFileName(path))), File.ReadAllBytes(path));
+                break;
+            default:
+                foreach (string checkpoint in Directory.GetFiles(target, "*.ckpt", SearchOption.AllDirectories))
+                {
+                    var state = Checkpoint.ReadState(checkpoint);
+                    using var network = new UNet(Checkpoint.ConfigOf(state, checkpoint).Model, state.SizeRatio);
+                    Assert.Equal(state.Epoch, Checkpoint.LoadModel(checkpoint, network).Epoch);
+                }
+                foreach (string json in Directory.GetFiles(target, "*.history.json", SearchOption.AllDirectories))
+                    Assert.True(RunFolder.Load(Path.GetDirectoryName(json)!).EpochsCompleted >= 0);
+                break;
+        }
+    }
+
+    [Fact]
+    public void AKilledRunResumedFromItsCheckpointHasTheHistoryOfAnUninterruptedOne()
+    {
+        const string Frames = "$f = New-SyntheticFrame -Count 32 -Config small.toml";
+        Run($"{Frames}; $f | Invoke-UNetTraining -Config small.toml -Epochs 6 -OutputDirectory whole | Out-Null");
+        var whole = RunFolder.Load(Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "whole"))));
+
+        using (var process = StartWhenReady($"{Frames}\n[Console]::WriteLine('ready')\n$f | Invoke-UNetTraining -Config small.toml -Epochs 6 -OutputDirectory killed"))
+        {
+            // Killed at a random moment after epoch 2's checkpoint and before the run's end.
+            var clock = Stopwatch.StartNew();
+            while (CheckpointedEpoch(Path.Combine(_dir, "killed")) < 2)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "the run never reached epoch 2");
+                Thread.Sleep(20);
+            }
+            Thread.Sleep(Random.Shared.Next(0, 400));
+            KillNow(process);
+        }
+        string killedFolder = Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "killed")));
+        var killed = RunFolder.Load(killedFolder);
+        Assert.Equal(TrainingStatus.Running, killed.Status); // it never wrote an ending
+        int kept = Checkpoint.ReadState(killed.LastCheckpoint!).Epoch;
+        Assert.InRange(kept, 2, 5);
+        _report.WriteLine($"killed after epoch {kept} was checkpointed");
+
+        Run($"{Frames}; $f | Invoke-UNetTraining -Resume '{killed.LastCheckpoint}' | Out-Null");
+        var resumed = RunFolder.Load(killedFolder);
+
+        Assert.Equal(TrainingStatus.Completed, resumed.Status);
+        Assert.Equal(whole.History.Select(Metrics), resumed.History.Select(Metrics));
+        Assert.Contains($"resumed run {resumed.RunId} after epoch {kept}", File.ReadAllText(resumed.LogPath!));
+    }
+
+    /// <summary>The epoch of the one run's last.ckpt under <paramref name="root"/>; -1 before there is one.</summary>
+    private static int CheckpointedEpoch(string root)
+    {
+        string? folder = Directory.Exists(root) ? Directory.GetDirectories(root).SingleOrDefault() : null;
+        string? last = folder is null ? null : Path.Combine(folder, "last.ckpt");
+        return last is not null && File.Exists(last) ? Checkpoint.ReadState(last).Epoch : -1;
+    }
+
+    /// <summary>An epoch's numbers without its timings, which no two runs share.</summary>
+    private static EpochRecord Metrics(EpochRecord record) => record with { Seconds = 0, DataWaitSeconds = 0 };
+
+    [Fact]
+    public async Task TwoRunsSharingAnOutputDirectoryAndALogLoseNoLinesAndOverwriteNoFiles()
+    {
+        const string Train = "New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 3 -OutputDirectory runs -LogPath logs/shared.log | Export-TrainingHistory -Path reports -PassThru | ForEach-Object { 'file: ' + $_.Name }";
+        using var first = Start(Train);
+        using var second = Start(Train);
+        var outputs = new[] { first, second }.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync(), Process: p)).ToList();
+        foreach (var (_, error, process) in outputs)
+        {
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "a run did not finish");
+            Assert.True(process.ExitCode == 0, await error);
+        }
+
+        var runs = Directory.GetDirectories(Path.Combine(_dir, "runs"));
+        Assert.Equal(2, runs.Length);
+        var runLogs = runs.SelectMany(r => File.ReadAllLines(Path.Combine(r, "run.log"))).Order(StringComparer.Ordinal);
+        // Every line of both runs' logs is in the shared log once, whole, however they interleaved.
+        Assert.Equal(runLogs, File.ReadAllLines(Path.Combine(_dir, "logs", "shared.log")).Order(StringComparer.Ordinal));
+        foreach (string run in runs)
+            Assert.EndsWith(" Completed", File.ReadAllLines(Path.Combine(run, "run.log"))[^1]);
+        // Each run's report files carry its own id: both sets are there, none overwritten.
+        var stdout = await Task.WhenAll(outputs.Select(o => o.Out));
+        var written = stdout.SelectMany(o => o.Split('\n')).Where(l => l.StartsWith("file: ", StringComparison.Ordinal)).Select(l => l[6..].Trim()).ToList();
+        Assert.Equal(written.Count, written.Distinct().Count());
+        Assert.Equal(written.Order(), Directory.GetFiles(Path.Combine(_dir, "reports")).Select(Path.GetFileName).Order());
+        foreach (string run in runs)
+            Assert.Contains(Path.GetFileName(run) + ".history.csv", written);
     }
 }

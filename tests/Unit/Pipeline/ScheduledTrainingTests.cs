@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using DataPipeline.Engine.Training;

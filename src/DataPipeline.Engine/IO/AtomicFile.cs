@@ -17,7 +17,7 @@ public static class AtomicFile
         string directory = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(directory);
         RemoveStaleTemporaries(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}{Suffix}");
+        string temporary = TemporaryPath(fullPath);
         try
         {
             writeTo(temporary);
@@ -33,6 +33,16 @@ public static class AtomicFile
         {
             if (File.Exists(temporary)) File.Delete(temporary);
         }
+    }
+
+    /// <summary>
+    /// A new temporary file's path beside <paramref name="path"/>, named for this process so that
+    /// <see cref="RemoveStaleTemporaries"/> deletes it once the process is gone (killed mid-write).
+    /// </summary>
+    public static string TemporaryPath(string path)
+    {
+        string fullPath = Path.GetFullPath(path);
+        return Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}{Suffix}");
     }
 
     /// <summary>
@@ -61,6 +71,21 @@ public static class AtomicFile
     private static bool ProcessRuns(int pid)
     {
         if (pid == Environment.ProcessId) return true;
+        // A killed writer whose parent died too stays a zombie until PID 1 reaps it, which in a
+        // container may be never: /proc still lists it, but it writes nothing any more.
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                string stat = File.ReadAllText($"/proc/{pid}/stat");
+                char state = stat[(stat.LastIndexOf(')') + 2)..][0];
+                return state is not ('Z' or 'X');
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);

@@ -222,6 +222,7 @@ public sealed class FaultPipelineTests : IDisposable
     {
         if (writer == "history")
             Run("New-SyntheticFrame -Count 16 -Config small.toml | Invoke-UNetTraining -Config small.toml -Epochs 3 -OutputDirectory trained | Out-Null");
+        Directory.CreateDirectory(Path.Combine(_dir, "target"));
         var (setup, write, folder, minDelay) = writer switch
         {
             "mat" => ("$f = New-SyntheticFrame -Count 64 -Size 64 -Seed 1; $f | Export-MatFile -Path ref.mat",
@@ -239,7 +240,12 @@ public sealed class FaultPipelineTests : IDisposable
         for (int attempt = 0; attempt < Tries; attempt++)
         {
             using var process = StartWhenReady($"{setup}\n[Console]::WriteLine('ready')\nwhile ($true) {{ {write} }}");
-            Thread.Sleep(Random.Shared.Next(minDelay + 50, minDelay + 1500));
+            Thread.Sleep(Random.Shared.Next(minDelay, minDelay + 500));
+            // Then aim at a write: kill as soon as a temporary file shows (or after 10 s of looking).
+            var aim = Stopwatch.StartNew();
+            while (aim.Elapsed < TimeSpan.FromSeconds(10) && Directory.GetFiles(target, "*.tmp", SearchOption.AllDirectories).Length == 0)
+                Thread.Sleep(1);
+            Thread.Sleep(Random.Shared.Next(0, 3));
             KillNow(process);
             var temporaries = Directory.GetFiles(target, "*.tmp", SearchOption.AllDirectories);
             if (temporaries.Length > 0) midWrite++;
@@ -252,13 +258,15 @@ public sealed class FaultPipelineTests : IDisposable
         {
             string last = Directory.GetDirectories(target).Select(d => Path.Combine(d, "last.ckpt")).Where(File.Exists).MaxBy(File.GetLastWriteTimeUtc)!;
             int epoch = Checkpoint.ReadState(last).Epoch;
-            Run($"$f = New-SyntheticFrame -Count 32 -Config small.toml; $f | Invoke-UNetTraining -Resume '{last}' -Epochs {epoch + 1} | Out-Null");
-            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(last)!, "*.tmp"));
+            var resumed = Run($"$f = New-SyntheticFrame -Count 32 -Config small.toml; $f | Invoke-UNetTraining -Resume '{last}' -Epochs {epoch + 1} | Out-Null");
+            Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(last)!, ".*"));
         }
         else
         {
-            Run($"{setup}\n{write}");
-            Assert.Empty(Directory.GetFiles(target, "*.tmp", SearchOption.AllDirectories));
+            var next = Run($"{setup}\n{write}");
+            Assert.True(next.ExitCode == 0, next.Stderr);
+            Assert.Empty(Directory.GetFiles(target, ".*", SearchOption.AllDirectories));
         }
         VerifyWhole(writer, target);
     }

@@ -110,6 +110,25 @@ public sealed class FaultPipelineTests : IDisposable
     }
 
     [Fact]
+    public void RunLogRecordsTheGeneratorsBatchSizeNotTheConfigFiles()
+    {
+        var result = Run("""
+            $generator = New-SyntheticFrame -Count 16 -Config small.toml | New-BatchGenerator -Config small.toml -BatchSize 4
+            $run = $generator | Invoke-UNetTraining -Config small.toml -Epochs 1 -OutputDirectory runs
+            "log: $($run.LogPath)"
+            "config: $($run.Config.Batch.BatchSize)"
+            """);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("batch_size = 8", File.ReadAllText(Path.Combine(_dir, "small.toml")));
+        var log = File.ReadAllLines(result.Field("log"));
+        Assert.Contains(log, l => l.Contains(" batches of 4: every frame once, shuffled; 12 training and 4 validation frames, 3 training batches per epoch; augmentation off"));
+        Assert.Contains(log, l => l.EndsWith("  batch_size = 4", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.EndsWith("  batch_size = 8", StringComparison.Ordinal));
+        Assert.Equal("4", result.Field("config"));
+    }
+
+    [Fact]
     public void TheNightlyJobExitsNonZeroOnAFailedRunAndZeroOnACompletedOne()
     {
         string logs = Path.Combine(_dir, "logs");

@@ -24,6 +24,7 @@
         'Invoke-UNetPrediction'
         'Invoke-TrainingSweep'
         'Export-TrainingHistory'
+        'Import-TrainingRun'
         'New-TrainingConfig'
         'Export-FrameDataset'
         'Import-FrameDataset'

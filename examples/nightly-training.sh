@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Nightly U-Net training for cron or a systemd timer (see docs/scheduled-training.md).
 #
-# Runs a study script under dpsh without prompts or progress, appends everything it prints to a
-# log named by the date, and exits with dpsh's exit code, so that cron mails and systemd marks
+# Runs a study script under pwsh without prompts or progress, appends everything it prints to a
+# log named by the date, and exits with pwsh's exit code, so that cron mails and systemd marks
 # the unit failed when training fails. Arguments go to the study script.
 #
 # Settings (environment):
-#   DPSH          the dpsh command (default: dpsh on PATH; e.g. "dotnet /opt/datapipeline/dpsh.dll")
+#   PWSH          the pwsh command (default: pwsh on PATH; e.g. "$HOME/.dotnet/tools/pwsh")
 #   STUDY_SCRIPT  the .ps1 to run (default: nightly-training.ps1 next to this file)
 #   LOG_DIR       where the logs go (default: $HOME/datapipeline/logs)
 #
@@ -17,13 +17,13 @@ set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 study=${STUDY_SCRIPT:-$here/nightly-training.ps1}
 log_dir=${LOG_DIR:-$HOME/datapipeline/logs}
-read -r -a dpsh <<< "${DPSH:-dpsh}"
+read -r -a pwsh <<< "${PWSH:-pwsh}"
 
 mkdir -p "$log_dir" || exit 1
 log="$log_dir/nightly-$(date +%Y%m%d).log"
 
-echo "$(date '+%Y-%m-%d %H:%M:%S') start: ${dpsh[*]} -NonInteractive -File $study $*" >> "$log"
-"${dpsh[@]}" -NonInteractive -File "$study" "$@" >> "$log" 2>&1
+echo "$(date '+%Y-%m-%d %H:%M:%S') start: ${pwsh[*]} -NoProfile -NonInteractive -File $study $*" >> "$log"
+"${pwsh[@]}" -NoProfile -NonInteractive -File "$study" "$@" >> "$log" 2>&1
 status=$?
 echo "$(date '+%Y-%m-%d %H:%M:%S') end: exit code $status" >> "$log"
 

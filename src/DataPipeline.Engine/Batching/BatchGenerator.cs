@@ -90,7 +90,11 @@ public sealed class BatchGenerator : IDisposable
         _dataSize = Frame.ElementCount(FrameShape);
         _labelSize = Frame.ElementCount(LabelShape);
         // Enough buffers for every batch in flight (being built, ready, being trained on) and a spare.
-        _pool = new BatchBufferPool(BatchSize * _dataSize, BatchSize * _labelSize, Prefetch + 2 * Workers + 2);
+        int buffers = Prefetch + 2 * Workers + 2;
+        Runtime.MemoryBudget.CheckAllocation(4.0 * buffers * BatchSize * ((double)_dataSize + _labelSize),
+            $"{buffers} batches in flight ({Prefetch} prefetched, {Workers} worker(s)) of {BatchSize} frames of {string.Join("x", FrameShape)}",
+            "batch.batch_size", BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _pool = new BatchBufferPool(BatchSize * _dataSize, BatchSize * _labelSize, buffers);
     }
 
     /// <summary>
@@ -102,6 +106,22 @@ public sealed class BatchGenerator : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         return 2 * Math.Max(settings.ShuffleWindow, 1) + Math.Max(settings.Workers, 1);
     }
+
+    /// <summary>
+    /// The settings this generator actually batches with, as a [batch] section: what the run's log
+    /// and checkpoints record, whatever the configuration file said (New-BatchGenerator -BatchSize 8).
+    /// </summary>
+    public BatchSettings Settings => new()
+    {
+        BatchSize = BatchSize, Shuffle = Shuffle, ValidationFraction = ValidationFraction, Replacement = Replacement,
+        PatchSize = PatchSize, PatchOnLabel = PatchOnLabel, DropLast = DropLast, Prefetch = Prefetch, Workers = Workers,
+        ShuffleWindow = ShuffleWindow, Seed = Seed,
+    };
+
+    /// <summary>How each epoch's training frames are drawn, in words, for the run's log.</summary>
+    public string SamplingDescription =>
+        (Weighted ? "weighted draws with replacement" : Replacement ? "uniform draws with replacement" : Shuffle ? "every frame once, shuffled" : "every frame once, in order") +
+        $"; {TrainingCount} training and {ValidationCount} validation frames, {TrainingBatchesPerEpoch} training batches per epoch";
 
     public int BatchSize { get; }
     public bool Shuffle { get; }

@@ -157,7 +157,11 @@ public static class ConfigLoader
         if (type == typeof(int) || type == typeof(long))
         {
             if (syntax is not IntegerValueSyntax integer)
+            {
+                // size = 1e9: say that it is out of range, with the range, before that it is not an integer.
+                if (syntax is FloatValueSyntax real) CheckNumber(real.Value, rules, Error);
                 throw Error("expected an integer");
+            }
             if (type == typeof(int) && (integer.Value < int.MinValue || integer.Value > int.MaxValue))
                 throw Error("the integer is too large");
             CheckNumber(integer.Value, rules, Error);

@@ -301,6 +301,9 @@ public sealed class TrainingSettings
     [ConfigKey("non_finite", "A NaN or infinite loss or gradient: skip that step (and stop if a whole epoch is skipped), or stop the run.")]
     public NonFinitePolicy NonFinite { get; set; } = NonFinitePolicy.Skip;
 
+    [ConfigKey("retries", "Failed epochs (an error in a step: a native error, an unreadable frame) to run again from last.ckpt before the run fails; 0 fails at the first. Non-finite losses follow non_finite instead.", Min = 0, Max = 1000)]
+    public int Retries { get; set; }
+
     [ConfigKey("checkpoint", "Checkpoints kept in the run's folder.")]
     public CheckpointPolicy Checkpoint { get; set; } = CheckpointPolicy.Best;
 

@@ -77,7 +77,8 @@ public sealed class FrameStoreWriter : IDisposable
             if (check.Finish() != reader.Manifest.ContentHash)
                 throw new FrameStoreException("the store does not match its own content hash, so it is not extended; it is damaged.", _path);
         }
-        _spoolPath = Path.Combine(directory, $".{Path.GetFileName(_path)}.{Guid.NewGuid():N}.spool");
+        // Named as AtomicFile names its temporaries, so a killed export's spool is removed by the next write.
+        _spoolPath = AtomicFile.TemporaryPath(_path);
         _spool = new FileStream(_spoolPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
     }
 

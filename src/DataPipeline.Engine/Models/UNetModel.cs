@@ -70,6 +70,7 @@ public sealed class UNetModel
 
     private static UNetModel Describe(PipelineConfig config, int sizeRatio, string? checkpoint, CheckpointState? state)
     {
+        MemoryBudget.CheckModel(config, sizeRatio);
         TorchRuntime.EnsureLoaded();
         using var network = new UNet(config.Model, sizeRatio);
         return new UNetModel(config, sizeRatio, network.LayerTable(), network.TrainableParameters, network.TotalParameters, checkpoint, state);

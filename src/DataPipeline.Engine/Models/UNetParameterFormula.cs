@@ -8,8 +8,11 @@ namespace DataPipeline.Engine.Models;
 /// </summary>
 public static class UNetParameterFormula
 {
+    /// <exception cref="OverflowException">The count does not fit a long (an absurd configuration).</exception>
     public static long Count(ModelSettings s, int sizeRatio)
     {
+        checked
+        {
         bool is3D = s.Dims == 3;
         long k = s.Kernel, kt = is3D ? s.TemporalKernel : 1;
         long K = kt * k * k;
@@ -36,5 +39,6 @@ public static class UNetParameterFormula
         if (r > 1) total += Conv1(m * F, F * r * r);
         total += Conv1(r > 1 ? F : m * F, 1);
         return total;
+        }
     }
 }

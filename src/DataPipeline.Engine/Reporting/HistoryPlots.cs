@@ -19,7 +19,7 @@ public static class HistoryPlots
 
     /// <summary>The metrics worth a figure: everything but timing columns.</summary>
     public static IEnumerable<HistoryMetric> PlottedMetrics =>
-        HistoryMetric.All.Where(m => m.Name is not ("seconds" or "data_wait_seconds" or "skipped_steps"));
+        HistoryMetric.All.Where(m => m.Name is not ("seconds" or "data_wait_seconds" or "skipped_steps" or "retries"));
 
     /// <summary>The panels of the summary figure, in reading order.</summary>
     public static readonly IReadOnlyList<string> SummaryMetrics = ["loss", "dice", "precision", "recall", "val_f1", "learning_rate"];

@@ -42,7 +42,9 @@ public sealed class ScattererSimulator
             throw new ArgumentException($"The SNR must be a finite number of dB; got {snr}.");
         long labelValues = (long)s.Frames * s.Size * s.SizeRatio * s.Size * s.SizeRatio;
         if (labelValues > Array.MaxLength)
-            throw new ArgumentException($"A {s.Frames}x{s.Size * s.SizeRatio}x{s.Size * s.SizeRatio} label is too large for one frame.");
+            throw new ArgumentException(
+                $"A {s.Frames}x{s.Size * s.SizeRatio}x{s.Size * s.SizeRatio} label is too large for one frame (at most {Array.MaxLength} values); " +
+                "lower simulation.size, simulation.frames or simulation.size_ratio.");
     }
 
     public string SourceName => $"synthetic(seed={_settings.Seed})";

@@ -34,6 +34,12 @@ public sealed record EpochRecord
 
     /// <summary>Training steps skipped because their loss or gradient was not finite.</summary>
     public int SkippedSteps { get; init; }
+
+    /// <summary>
+    /// Times this epoch failed (an exception in a step) and was run again from last.ckpt before it
+    /// completed (training.retries); the numbers in this row are those of the attempt that completed.
+    /// </summary>
+    public int Retries { get; init; }
 }
 
 /// <summary>
@@ -55,6 +61,7 @@ public sealed record HistoryMetric(string Name, Func<EpochRecord, double> Traini
         new("seconds", r => r.Seconds, null),
         new("data_wait_seconds", r => r.DataWaitSeconds, null),
         new("skipped_steps", r => r.SkippedSteps, null),
+        new("retries", r => r.Retries, null),
     ];
 
     /// <summary>Flat columns in file order: epoch first, then each metric and its val_ twin.</summary>

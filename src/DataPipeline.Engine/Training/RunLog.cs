@@ -62,11 +62,16 @@ internal sealed class RunLog
         ? e.HResult == SharingViolation
         : e.HResult == (OperatingSystem.IsMacOS() ? WouldBlockMac : WouldBlockLinux);
 
-    public void Start(TrainingRun run, PipelineConfig config, bool resumed)
+    /// <summary>
+    /// The run's first lines: what it is, where it runs, and its settings as the run really uses
+    /// them: <paramref name="config"/>'s [batch] and [augment] are <paramref name="generator"/>'s.
+    /// </summary>
+    public void Start(TrainingRun run, PipelineConfig config, Batching.BatchGenerator generator, bool resumed)
     {
         Line(resumed ? $"resumed run {run.RunId} after epoch {run.EpochsCompleted}" : $"run {run.RunId}");
         Line($"device {run.Device}, {run.Threads} thread(s); U-Net {string.Join("x", run.InputShape)} -> {string.Join("x", run.OutputShape)}, " +
              $"{run.TrainableParameters} trainable parameters; {run.TrainingFrames} training and {run.ValidationFrames} validation frames");
+        Line($"batches of {generator.BatchSize}: {generator.SamplingDescription}; augmentation {generator.Augmenter}");
         foreach (var line in ConfigTemplate.Write(config).Split('\n'))
             if (line.Length > 0 && !line.StartsWith('#')) Line("  " + line);
     }

@@ -3,6 +3,7 @@ using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Evaluation;
 using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.IO;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Reporting;
 using DataPipeline.Engine.Runtime;
@@ -70,6 +71,9 @@ public sealed class Trainer
         CheckPrecision(settings.Precision, device);
         TorchRuntime.SetThreads(settings.Threads);
         var random = new RunRandom(settings.Seed);
+        CheckRetries(settings);
+        // Before a byte is allocated: filters = 4096 at depth 10 would ask libtorch for terabytes.
+        MemoryBudget.Check(_config, generator.FrameShape, sizeRatio, generator.BatchSize);
 
         using var model = random.Use(() => new UNet(_config.Model, sizeRatio));
         model.CheckInputShape(generator.FrameShape);
@@ -103,7 +107,7 @@ public sealed class Trainer
             runDirectory = Path.GetFullPath(Path.Combine(outputDirectory, runId));
         }
 
-        var run = new TrainingRun(runId, _config, runDirectory)
+        var run = new TrainingRun(runId, WithGeneratorSettings(_config, generator), runDirectory)
         {
             EpochsPlanned = settings.Epochs,
             Device = device.ToString(),
@@ -128,32 +132,126 @@ public sealed class Trainer
             if (File.Exists(best)) run.BestCheckpoint = best;
         }
 
+        // A crash (kill -9, a full disk) may have left temporary files of an earlier process here.
+        AtomicFile.RemoveStaleTemporaries(runDirectory);
         var log = new RunLog(runDirectory, LogCopyPath);
         run.LogPath = log.Path;
-        log.Start(run, _config, resumed: start.Resume is not null);
+        log.Start(run, run.Config, generator, resumed: start.Resume is not null);
         var scaler = settings.Precision == TrainingPrecision.Fp16 ? new LossScaler() : null;
-        var context = new RunContext(model, optimizer, device, random, scaler, monitor, schedule, tracker, sizeRatio, generator, run, log, progress, cancellation);
+        var context = new RunContext(model, optimizer, device, random, scaler, monitor, schedule, tracker, sizeRatio, generator, run, log,
+            new StepPosition(), progress, cancellation);
         var clock = Stopwatch.StartNew();
         try
         {
+            // With retries, epoch 1 also needs a checkpoint to go back to.
+            if (settings.Retries > 0 && run.LastCheckpoint is null) SaveCheckpoint(context, "last.ckpt", run.EpochsCompleted);
             Train(context);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             run.Status = TrainingStatus.Stopped;
-            run.Message = $"Stopped by the user after {run.EpochsCompleted} complete epoch(s); resume with -Resume {run.LastCheckpoint ?? "(no checkpoint was kept)"}.";
+            run.Message = $"Stopped by the user after {run.EpochsCompleted} complete epoch(s); {ResumeAdvice(run)}";
         }
-        catch (NonFiniteLossException e)
+        catch (Exception e)
         {
-            run.Status = TrainingStatus.Failed;
-            run.Message = e.Message;
+            // Anything, native (libtorch through TorchSharp) or managed, at any epoch: the run still
+            // comes back, says where and why, and keeps what it had.
+            Fail(run, context.Position, e);
         }
         finally
         {
             run.Duration = clock.Elapsed;
-            log.Line($"{run.Status}{(run.Message.Length > 0 ? ": " + run.Message : "")}");
+            WriteEnding(run, log);
         }
         return run;
+    }
+
+    /// <summary>Marks <paramref name="run"/> Failed with the error and where it happened.</summary>
+    private static void Fail(TrainingRun run, StepPosition at, Exception e)
+    {
+        run.Status = TrainingStatus.Failed;
+        run.Error = e;
+        (run.FailedEpoch, run.FailedStep) = (at.Epoch, at.Step);
+        string where = at.Epoch == 0 ? "before the first epoch"
+            : at.Step == 0 ? $"at the end of epoch {at.Epoch}, writing its checkpoints and history"
+            : $"at epoch {at.Epoch}, {at.Phase} step {at.Step}";
+        run.Message = e is NonFiniteLossException
+            ? $"{e.Message} {ResumeAdvice(run)}"
+            : $"Failed {where}: {e.GetType().Name}: {e.Message} {ResumeAdvice(run)}";
+    }
+
+    /// <summary>How to go on from here: the checkpoint to resume, or why there is none.</summary>
+    private static string ResumeAdvice(TrainingRun run) => run.LastCheckpoint is { } last
+        ? $"{KeptEpochs(last)} epoch(s) are kept in {last}; resume with -Resume {last}."
+        : run.EpochsCompleted == 0
+            ? "No epoch completed, so there is nothing to resume; start the run again."
+            : "training.checkpoint = \"none\" kept no last.ckpt, so the run cannot be resumed; start it again, or keep checkpoints.";
+
+    /// <summary>
+    /// The epochs last.ckpt holds: the run's, or one fewer when the run failed writing it (a full
+    /// disk), since a checkpoint is replaced whole or not at all.
+    /// </summary>
+    private static string KeptEpochs(string checkpoint)
+    {
+        try
+        {
+            return Checkpoint.ReadState(checkpoint).Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            return "no readable";
+        }
+    }
+
+    /// <summary>
+    /// The last words of every run, however it ended: the history files (CSV, JSON, plots, page)
+    /// into the run's folder beside last.ckpt, and run.log's final line. A failure here (a full
+    /// disk) must not hide how the run ended, so it is added to the message instead.
+    /// </summary>
+    private static void WriteEnding(TrainingRun run, RunLog log)
+    {
+        try
+        {
+            HistoryExport.Write(run, run.OutputDirectory, HistoryExport.DefaultFormats, logScale: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            run.Message += (run.Message.Length > 0 ? " " : "") + $"The history files could not be written to {run.OutputDirectory}: {e.Message}";
+        }
+        try
+        {
+            log.Line($"{run.Status}{(run.Message.Length > 0 ? ": " + run.Message : "")}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            run.Message += $" run.log could not be written: {e.Message}";
+        }
+    }
+
+    /// <summary>training.retries reloads last.ckpt, so it needs one to be kept.</summary>
+    private void CheckRetries(TrainingSettings settings)
+    {
+        if (settings.Retries > 0 && settings.Checkpoint == CheckpointPolicy.None)
+            throw new ConfigException(
+                $"'training.retries' = {settings.Retries} reloads last.ckpt after a failed epoch, but 'training.checkpoint' = \"none\" keeps none; " +
+                "use checkpoint = \"best\" or \"every\", or retries = 0",
+                _config.SourcePath, key: "training.retries", value: settings.Retries.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The configuration as this run really trains: [batch] and [augment] from the generator (which
+    /// New-BatchGenerator's parameters may have set), not from the file; the rest as given.
+    /// </summary>
+    private static PipelineConfig WithGeneratorSettings(PipelineConfig config, BatchGenerator generator)
+    {
+        var copy = ConfigLoader.Clone(config);
+        return new PipelineConfig
+        {
+            Data = copy.Data, Simulation = copy.Simulation, Model = copy.Model, Training = copy.Training,
+            Evaluation = copy.Evaluation, Output = copy.Output, Bench = copy.Bench, SourcePath = copy.SourcePath,
+            Batch = generator.Settings,
+            Augment = ConfigLoader.Clone(new PipelineConfig { Augment = generator.Augmenter.Settings }).Augment,
+        };
     }
 
     /// <summary>Refuses a precision the device cannot train in, naming the key.</summary>
@@ -207,61 +305,112 @@ public sealed class Trainer
     /// <summary>What the epochs of one run share.</summary>
     private sealed record RunContext(
         UNet Model, Optimizer Optimizer, Device Device, RunRandom Random, LossScaler? Scaler, MonitoredMetric Monitor, LearningRateSchedule Schedule,
-        ImprovementTracker Tracker, int SizeRatio, BatchGenerator Generator, TrainingRun Run, RunLog Log,
-        Action<TrainingProgress>? Progress, CancellationToken Cancellation);
+        ImprovementTracker Tracker, int SizeRatio, BatchGenerator Generator, TrainingRun Run, RunLog Log, StepPosition Position,
+        Action<TrainingProgress>? Progress, CancellationToken Cancellation)
+    {
+        public ImprovementTracker Tracker { get; set; } = Tracker;
+    }
 
+    /// <summary>Where the run is, so that a failure can say at which epoch and step it happened.</summary>
+    private sealed class StepPosition
+    {
+        public int Epoch { get; private set; }
+        public int Step { get; private set; }
+        public string Phase { get; private set; } = "training";
+
+        public void At(int epoch, int step, string phase) => (Epoch, Step, Phase) = (epoch, step, phase);
+    }
+
+    /// <summary>
+    /// The epochs, each retried from last.ckpt when it fails and training.retries allows: a
+    /// transient fault (a flaky share, a native error) costs at most one epoch, and since the
+    /// checkpoint restores the weights, the optimizer, the random state and the schedule, the retried
+    /// epoch computes what the failed one would have.
+    /// </summary>
     private void Train(RunContext c)
     {
-        var settings = _config.Training;
+        int retriesLeft = _config.Training.Retries, retried = 0;
         var prefetcher = new BatchPrefetcher();
-        for (int epoch = c.Run.EpochsCompleted + 1; epoch <= settings.Epochs; epoch++)
+        for (int epoch = c.Run.EpochsCompleted + 1; epoch <= _config.Training.Epochs;)
         {
-            var clock = Stopwatch.StartNew();
-            var waitedBefore = prefetcher.WaitTime;
-            double rate = c.Schedule.RateFor(epoch);
-            c.Optimizer.SetLearningRate(rate);
-
-            var (training, skipped) = TrainEpoch(c, prefetcher, epoch);
-            var (validation, localisation) = ValidateEpoch(c, prefetcher, epoch);
-            var record = new EpochRecord
+            try
             {
-                Epoch = epoch,
-                LearningRate = rate,
-                Loss = training.Loss,
-                Mse = training.Mse,
-                Dice = training.Dice,
-                Precision = training.Precision,
-                Recall = training.Recall,
-                ValLoss = validation.IsEmpty ? double.NaN : validation.Loss,
-                ValMse = validation.IsEmpty ? double.NaN : validation.Mse,
-                ValDice = validation.IsEmpty ? double.NaN : validation.Dice,
-                ValPrecision = validation.IsEmpty ? double.NaN : validation.Precision,
-                ValRecall = validation.IsEmpty ? double.NaN : validation.Recall,
-                ValF1 = localisation?.F1 ?? double.NaN,
-                ValRmsePx = localisation?.RmsePx ?? double.NaN,
-                Seconds = clock.Elapsed.TotalSeconds,
-                DataWaitSeconds = (prefetcher.WaitTime - waitedBefore).TotalSeconds,
-                SkippedSteps = skipped,
-            };
-            c.Run.Add(record);
-            c.Log.Epoch(record, settings.Epochs);
-
-            double monitored = c.Monitor.ValueOf(record);
-            bool improved = c.Tracker.Update(epoch, monitored, c.Monitor);
-            c.Run.BestEpoch = c.Tracker.BestEpoch;
-            c.Run.BestValue = c.Tracker.BestValue;
-            c.Schedule.EndEpoch(monitored, c.Monitor);
-            SaveCheckpoints(c, record, improved);
-            c.Progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, 0, 0, "epoch", record.Loss, record));
-
-            if (settings.EarlyStoppingPatience > 0 && c.Tracker.EpochsWithoutImprovement >= settings.EarlyStoppingPatience)
+                if (!Epoch(c, prefetcher, epoch, retried)) return;
+                epoch++;
+                retried = 0;
+            }
+            catch (Exception e) when (retriesLeft > 0 && e is not (OperationCanceledException or NonFiniteLossException) && c.Run.LastCheckpoint is { } last)
             {
-                c.Run.Status = TrainingStatus.EarlyStopped;
-                c.Run.Message = $"Stopped early after epoch {epoch}: {c.Monitor.Name} has not improved for {settings.EarlyStoppingPatience} epochs (best {c.Tracker.BestValue:G5} at epoch {c.Tracker.BestEpoch}).";
-                return;
+                retriesLeft--;
+                retried++;
+                c.Log.Line($"epoch {epoch} failed at {c.Position.Phase} step {c.Position.Step}: {e.GetType().Name}: {e.Message}");
+                var state = c.Random.Use(() => Checkpoint.LoadForResume(last, c.Model, c.Optimizer));
+                c.Run.RewindTo(state.History);
+                c.Schedule.State = state.Schedule;
+                c.Tracker = new ImprovementTracker(state.BestEpoch, state.BestValue, state.EpochsWithoutImprovement);
+                (c.Run.BestEpoch, c.Run.BestValue) = (state.BestEpoch, state.BestValue);
+                epoch = c.Run.EpochsCompleted + 1;
+                c.Log.Line($"retry {_config.Training.Retries - retriesLeft} of {_config.Training.Retries}: reloaded {last} (after epoch {state.Epoch}); running epoch {epoch} again");
+                c.Progress?.Invoke(new TrainingProgress(epoch, _config.Training.Epochs, 0, 0, "training", double.NaN,
+                    Warning: $"Epoch {epoch} failed ({e.Message}); retrying it from {last}."));
             }
         }
         c.Run.Status = TrainingStatus.Completed;
+    }
+
+    /// <summary>One epoch: training, validation, the record, checkpoints; false when early stopping ends the run.</summary>
+    private bool Epoch(RunContext c, BatchPrefetcher prefetcher, int epoch, int retried)
+    {
+        var settings = _config.Training;
+        var clock = Stopwatch.StartNew();
+        var waitedBefore = prefetcher.WaitTime;
+        double rate = c.Schedule.RateFor(epoch);
+        c.Optimizer.SetLearningRate(rate);
+
+        var (training, skipped) = TrainEpoch(c, prefetcher, epoch);
+        var (validation, localisation) = ValidateEpoch(c, prefetcher, epoch);
+        var record = new EpochRecord
+        {
+            Epoch = epoch,
+            LearningRate = rate,
+            Loss = training.Loss,
+            Mse = training.Mse,
+            Dice = training.Dice,
+            Precision = training.Precision,
+            Recall = training.Recall,
+            ValLoss = validation.IsEmpty ? double.NaN : validation.Loss,
+            ValMse = validation.IsEmpty ? double.NaN : validation.Mse,
+            ValDice = validation.IsEmpty ? double.NaN : validation.Dice,
+            ValPrecision = validation.IsEmpty ? double.NaN : validation.Precision,
+            ValRecall = validation.IsEmpty ? double.NaN : validation.Recall,
+            ValF1 = localisation?.F1 ?? double.NaN,
+            ValRmsePx = localisation?.RmsePx ?? double.NaN,
+            Seconds = clock.Elapsed.TotalSeconds,
+            DataWaitSeconds = (prefetcher.WaitTime - waitedBefore).TotalSeconds,
+            SkippedSteps = skipped,
+            Retries = retried,
+        };
+        c.Position.At(epoch, 0, "end");
+        c.Run.Add(record);
+        c.Log.Epoch(record, settings.Epochs);
+
+        double monitored = c.Monitor.ValueOf(record);
+        bool improved = c.Tracker.Update(epoch, monitored, c.Monitor);
+        c.Run.BestEpoch = c.Tracker.BestEpoch;
+        c.Run.BestValue = c.Tracker.BestValue;
+        c.Schedule.EndEpoch(monitored, c.Monitor);
+        SaveCheckpoints(c, record, improved);
+        // The history so far, on disk after every epoch: a killed run's folder still has it.
+        HistoryExport.Write(c.Run, c.Run.OutputDirectory, [HistoryFormat.Csv, HistoryFormat.Json], logScale: false);
+        c.Progress?.Invoke(new TrainingProgress(epoch, settings.Epochs, 0, 0, "epoch", record.Loss, record));
+
+        if (settings.EarlyStoppingPatience > 0 && c.Tracker.EpochsWithoutImprovement >= settings.EarlyStoppingPatience)
+        {
+            c.Run.Status = TrainingStatus.EarlyStopped;
+            c.Run.Message = $"Stopped early after epoch {epoch}: {c.Monitor.Name} has not improved for {settings.EarlyStoppingPatience} epochs (best {c.Tracker.BestValue:G5} at epoch {c.Tracker.BestEpoch}).";
+            return false;
+        }
+        return true;
     }
 
     private (EpochMetrics Metrics, int Skipped) TrainEpoch(RunContext c, BatchPrefetcher prefetcher, int epoch)
@@ -273,10 +422,12 @@ public sealed class Trainer
         int batches = c.Generator.TrainingBatchesPerEpoch, step = 0, skipped = 0;
         using var lastGood = settings.NonFinite == NonFinitePolicy.Skip ? new BufferSnapshot(c.Model) : null;
         c.Model.train();
+        c.Position.At(epoch, 1, "training");
         foreach (var batch in c.Generator.Stream(prefetcher, BatchSplit.Training, epoch - 1, c.Cancellation))
         {
             c.Cancellation.ThrowIfCancellationRequested();
             step++;
+            c.Position.At(epoch, step, "training");
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
             // The tensors hold copies, so the arrays can go back for the workers to refill.
@@ -351,6 +502,7 @@ public sealed class Trainer
         foreach (var batch in c.Generator.Stream(prefetcher, BatchSplit.Validation, epoch - 1, c.Cancellation))
         {
             c.Cancellation.ThrowIfCancellationRequested();
+            c.Position.At(epoch, done + 1, "validation");
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
             c.Generator.Recycle(batch);
@@ -447,11 +599,19 @@ public sealed class Trainer
     {
         var policy = _config.Training.Checkpoint;
         if (policy == CheckpointPolicy.None) return;
+        c.Run.LastCheckpoint = SaveCheckpoint(c, "last.ckpt", record.Epoch);
+        if (improved) c.Run.BestCheckpoint = SaveCheckpoint(c, "best.ckpt", record.Epoch);
+        if (policy == CheckpointPolicy.Every) SaveCheckpoint(c, $"epoch-{record.Epoch:D4}.ckpt", record.Epoch);
+    }
+
+    /// <summary>Writes the run as it stands after <paramref name="epoch"/> (0: before the first) to <paramref name="name"/> in its folder.</summary>
+    private string SaveCheckpoint(RunContext c, string name, int epoch)
+    {
         var state = new CheckpointState
         {
             RunId = c.Run.RunId,
-            Epoch = record.Epoch,
-            ConfigToml = ConfigTemplate.Write(_config),
+            Epoch = epoch,
+            ConfigToml = ConfigTemplate.Write(c.Run.Config),
             SizeRatio = c.SizeRatio,
             FrameShape = c.Generator.FrameShape,
             LabelShape = c.Generator.LabelShape,
@@ -462,15 +622,10 @@ public sealed class Trainer
             Schedule = c.Schedule.State,
             TrainableParameters = c.Run.TrainableParameters,
         };
-        string Save(string name)
-        {
-            string path = Path.Combine(c.Run.OutputDirectory, name);
-            c.Random.Use(() => Checkpoint.Save(path, state, c.Model, c.Optimizer));
-            return path;
-        }
-        c.Run.LastCheckpoint = Save("last.ckpt");
-        if (improved) c.Run.BestCheckpoint = Save("best.ckpt");
-        if (policy == CheckpointPolicy.Every) Save($"epoch-{record.Epoch:D4}.ckpt");
+        string path = Path.Combine(c.Run.OutputDirectory, name);
+        c.Random.Use(() => Checkpoint.Save(path, state, c.Model, c.Optimizer));
+        if (name == "last.ckpt") c.Run.LastCheckpoint = path;
+        return path;
     }
 }
 

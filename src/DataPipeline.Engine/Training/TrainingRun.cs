@@ -9,7 +9,10 @@ public enum TrainingStatus
     Completed,
     /// <summary>Stopped by the user (Ctrl+C) after a finished step; checkpoints are intact.</summary>
     Stopped,
-    /// <summary>Ended by an error, such as a non-finite loss; Message says which.</summary>
+    /// <summary>
+    /// Ended by an error (a non-finite loss, a native libtorch error, a full disk, ...); Message,
+    /// Error, FailedEpoch and FailedStep say which and where. History and checkpoints are intact.
+    /// </summary>
     Failed,
     /// <summary>Early stopping ended the run: the monitored metric stopped improving.</summary>
     EarlyStopped,
@@ -32,6 +35,19 @@ public sealed class TrainingRun
     /// <summary>Why the run stopped or failed; empty when it completed.</summary>
     public string Message { get; internal set; } = "";
 
+    /// <summary>The exception that ended a Failed run; null otherwise, and for a run read back from disk.</summary>
+    public Exception? Error { get; internal set; }
+
+    /// <summary>The epoch (from 1) during which a Failed run failed; 0 otherwise.</summary>
+    public int FailedEpoch { get; internal set; }
+
+    /// <summary>The training or validation step (from 1) of <see cref="FailedEpoch"/> that failed; 0 when it failed between steps.</summary>
+    public int FailedStep { get; internal set; }
+
+    /// <summary>Failed epochs that were retried from last.ckpt (training.retries, -RetryFailedEpoch).</summary>
+    public int Retries => _history.Sum(r => r.Retries);
+
+    /// <summary>The configuration the run trained with; [batch] and [augment] are the generator's own.</summary>
     public PipelineConfig Config { get; }
     public int EpochsPlanned { get; internal set; }
     public int EpochsCompleted => History.Count;
@@ -71,4 +87,11 @@ public sealed class TrainingRun
     public string? LogPath { get; internal set; }
 
     internal void Add(EpochRecord record) => _history.Add(record);
+
+    /// <summary>Back to the history a checkpoint holds, when a failed epoch is retried from it.</summary>
+    internal void RewindTo(IReadOnlyList<EpochRecord> history)
+    {
+        _history.Clear();
+        _history.AddRange(history);
+    }
 }

@@ -3,6 +3,7 @@ using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Models;
+using DataPipeline.Engine.Runtime;
 using DataPipeline.Engine.Training;
 using DataPipeline.PowerShell.Completion;
 
@@ -85,6 +86,14 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
     [ValidateNotNullOrEmpty]
     public string? LogPath { get; set; }
 
+    /// <summary>
+    /// Failed epochs (an error inside a step) to run again from last.ckpt before the run fails
+    /// (training.retries); 0 fails at the first.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 1000)]
+    public int RetryFailedEpoch { get; set; }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == FrameSet) _frames.AddRange(Frame);
@@ -104,6 +113,7 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         if (IsBound(nameof(Loss))) config.Training.Loss = Loss;
         if (IsBound(nameof(Threads))) config.Training.Threads = Threads;
         if (IsBound(nameof(Precision))) config.Training.Precision = Precision;
+        if (IsBound(nameof(RetryFailedEpoch))) config.Training.Retries = RetryFailedEpoch;
         string output = ResolvePath(OutputDirectory ?? config.Output.Directory);
 
         var generator = _generator;
@@ -138,6 +148,11 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
             ThrowTerminatingError(new ErrorRecord(e, "InvalidTrainingSetup", ErrorCategory.InvalidArgument, generator));
             return;
         }
+        catch (MemoryLimitExceededException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, e.Key));
+            return;
+        }
         catch (ConfigException e)
         {
             // A setting the chosen device cannot honour (training.precision = "fp16" on the CPU).
@@ -154,8 +169,10 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
             ThrowTerminatingError(new ErrorRecord(e, "TrainingError", ErrorCategory.InvalidOperation, generator));
             return;
         }
+        // Non-terminating, so a script's -ErrorAction (or $ErrorActionPreference = 'Stop') decides:
+        // Stop ends it here, with everything already on disk; Continue still emits the run.
         if (run.Status == TrainingStatus.Failed)
-            WriteError(new ErrorRecord(new InvalidOperationException(run.Message), "TrainingFailed", ErrorCategory.InvalidResult, run));
+            WriteError(new ErrorRecord(new InvalidOperationException(run.Message, run.Error), "TrainingFailed", ErrorCategory.InvalidResult, run));
         else if (run.Message.Length > 0)
             WriteVerbose(run.Message);
         WriteObject(run);

@@ -223,11 +223,12 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
             var sampling = Sampling(sources, trainingSources, trainingFrames, source.Count);
             WriteObject(new BatchGenerator(source, _settings, _augment, sampling));
         }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or FrameStoreException)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or FrameStoreException or Engine.Runtime.MemoryLimitExceededException)
         {
             foreach (var opened in sources) (opened as IDisposable)?.Dispose();
             ThrowTerminatingError(e switch
             {
+                Engine.Runtime.MemoryLimitExceededException limit => new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, limit.Key),
                 FileNotFoundException => new ErrorRecord(e, "FrameStoreNotFound", ErrorCategory.ObjectNotFound, opening),
                 FrameStoreException => new ErrorRecord(e, "FrameStoreUnreadable", ErrorCategory.InvalidData, opening),
                 _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : stores),

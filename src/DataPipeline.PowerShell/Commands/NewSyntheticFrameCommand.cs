@@ -107,6 +107,11 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
             ThrowArgumentError(e, "InvalidSimulationSettings", settings);
             return;
         }
+        catch (Engine.Runtime.MemoryLimitExceededException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, e.Key));
+            return;
+        }
 
         var progress = new ProgressRecord(1, "Simulating frames", "starting");
         int done = 0;

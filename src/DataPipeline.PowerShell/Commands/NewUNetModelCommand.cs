@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using DataPipeline.Engine.Models;
+using DataPipeline.Engine.Runtime;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -28,6 +29,13 @@ public sealed class NewUNetModelCommand : DataPipelineCmdlet
             : config.Simulation.SizeRatio;
         config.Model.SizeRatio = ratio;
         EnsureTorch();
-        WriteObject(UNetModel.Create(config, ratio));
+        try
+        {
+            WriteObject(UNetModel.Create(config, ratio));
+        }
+        catch (MemoryLimitExceededException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, e.Key));
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using DataPipeline.Engine.Training;
@@ -113,50 +112,5 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
             Assert.Equal("0.01", cells[5]); // small.toml's learning rate, no schedule
             Assert.InRange(double.Parse(cells[7], System.Globalization.CultureInfo.InvariantCulture), 0, 100);
         }
-    }
-
-    [Fact]
-    public void NightlyScriptLogsAndExitsWithPwshsCode()
-    {
-        string logs = Path.Combine(Dir, "logs");
-        string failing = Path.Combine(Dir, "failing.ps1");
-        File.WriteAllText(failing, "'loading'; throw 'no MAT files tonight'");
-
-        var failed = RunNightly(failing, logs);
-        var succeeded = RunNightly(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.ps1"), logs,
-            "-Config", Path.Combine(Dir, "small.toml"), "-OutputDirectory", Path.Combine(Dir, "nightly"), "-Epochs", "1");
-
-        Assert.Equal(1, failed.ExitCode);
-        Assert.Contains("nightly training failed with exit code 1", failed.Stderr);
-        Assert.True(succeeded.ExitCode == 0, succeeded.Stderr + File.ReadAllText(Directory.GetFiles(logs).Single()));
-        string log = File.ReadAllText(Assert.Single(Directory.GetFiles(logs, "nightly-*.log")));
-        Assert.Contains("no MAT files tonight", log);
-        Assert.Contains("end: exit code 1", log);
-        Assert.Contains("end: exit code 0", log);
-        string html = Assert.Single(Directory.GetFiles(Path.Combine(Dir, "nightly", "reports"), "*.html"));
-        Assert.Contains("Report: " + html, log);
-        Assert.Contains(" epoch 1/1 ", File.ReadAllText(Path.Combine(Dir, "nightly", "training.log")));
-    }
-
-    private static Pwsh.Result RunNightly(string study, string logDir, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.sh"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        // The staged module (out/DataPipeline) by name, as an installed one would be found.
-        var modules = Path.GetDirectoryName(Path.GetDirectoryName(Pwsh.StagedManifest))!;
-        start.Environment["PSModulePath"] = modules + Path.PathSeparator + Environment.GetEnvironmentVariable("PSModulePath");
-        start.Environment["NO_COLOR"] = "1";
-        start.Environment["STUDY_SCRIPT"] = study;
-        start.Environment["LOG_DIR"] = logDir;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("nightly-training.sh did not finish.");
-        }
-        return new Pwsh.Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 }

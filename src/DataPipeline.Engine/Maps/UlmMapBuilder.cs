@@ -38,6 +38,11 @@ public sealed class UlmMapBuilder
         _directionColumn = new double[size];
     }
 
+    /// <summary>The field of view, in data pixels.</summary>
+    public int DataHeight => _dataHeight;
+
+    public int DataWidth => _dataWidth;
+
     /// <summary>Counts each point once in the pixel it falls in (a density of localisations).</summary>
     public void AddLocalisations(IEnumerable<PointPx> points)
     {

@@ -2,17 +2,20 @@
 # the frames of each combination when none are piped in (Pester 5, real pwsh, the staged module).
 
 BeforeAll {
-    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
-    $config = Join-Path $PSScriptRoot 'TestData/small.toml'
+    # In a fresh pwsh: the staged module. The in-process xunit runner (PesterLite) has imported its own already.
+    if (-not (Get-Module DataPipeline)) {
+        Import-Module ($env:DATAPIPELINE_MODULE ?? [System.IO.Path]::Combine($PSScriptRoot, '../../out/DataPipeline/DataPipeline.psd1')) -Force
+    }
+    $config = [System.IO.Path]::Combine($PSScriptRoot, 'TestData/small.toml')
 }
 
 Describe 'Invoke-TrainingSweep keys' {
     It 'refuses a simulation key when the frames are piped in, before anything trains' {
         $frames = New-SyntheticFrame -Count 8 -Size 16 -Seed 8
-        $output = Join-Path $TestDrive 'refused'
+        $output = [System.IO.Path]::Combine($TestDrive, 'refused')
         { $frames | Invoke-TrainingSweep -Config $config -OutputDirectory $output -Parameter @{ 'simulation.noise_std' = 0.01, 0.5 } -ErrorAction Stop } |
             Should -Throw -ErrorId 'SweepKeyNotApplicable,*' -ExpectedMessage '*simulation.noise_std*pipe nothing*'
-        Test-Path $output | Should -BeFalse
+        [System.IO.Directory]::Exists($output) | Should -BeFalse
     }
 
     It 'refuses a data key' {
@@ -22,7 +25,7 @@ Describe 'Invoke-TrainingSweep keys' {
     }
 
     It 'simulates each combination''s frames from its own [simulation] section when none are piped in' {
-        $results = Invoke-TrainingSweep -Config $config -OutputDirectory (Join-Path $TestDrive 'noise') -Parameter @{
+        $results = Invoke-TrainingSweep -Config $config -OutputDirectory ([System.IO.Path]::Combine($TestDrive, 'noise')) -Parameter @{
             'simulation.noise_std' = 0.0, 0.5
             'simulation.count'     = 16
             'training.epochs'      = 1

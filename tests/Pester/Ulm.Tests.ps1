@@ -83,6 +83,22 @@ Describe 'Get-ScattererTrack' {
         $problems[0].Exception.Message | Should -BeLike '*-From Positions*'
     }
 
+    It 'links consecutive 2-D frames of one source as one sequence with -Consecutive' {
+        $type = Get-EngineType 'Frames.ScattererPosition'
+        $frames = foreach ($t in 0..3) {
+            $positions = [Array]::CreateInstance($type, 1)
+            $positions[0] = $type::new(0, 0, 4.0, 2.0 + $t, $true)
+            (Get-EngineType 'Frames.Frame')::new([float[]]::new(256), [int[]](16, 16), $null, $null, 'acquisition', $t, $positions)
+        }
+        # Without -Consecutive every 2-D frame is a sequence of one step: no track reaches two points.
+        @($frames | Get-ScattererTrack -From Positions) | Should -HaveCount 0
+        $tracks = @($frames | Get-ScattererTrack -From Positions -Consecutive)
+        $tracks | Should -HaveCount 1
+        $tracks[0].Points.Step | Should -Be @(0, 1, 2, 3)
+        $tracks[0].Points.Column | Should -Be @(2.0, 3.0, 4.0, 5.0)
+        $tracks[0].Source | Should -Be 'acquisition'
+    }
+
     It 'links the detections of a Measure-Localization result' {
         $frames = New-SyntheticFrame -Count 1 -Frames 5 -Size 32 -Scatterers 2, 2 -Seed 4
         $result = $frames | ForEach-Object { $_.WithPrediction($_.Label) } | Measure-Localization

@@ -35,6 +35,9 @@
         'Import-MatDataset'
         'Export-MatFile'
         'Get-TrainingDevice'
+        'Get-ScattererTrack'
+        'New-UlmMap'
+        'Export-UlmMap'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

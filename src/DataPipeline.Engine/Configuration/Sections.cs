@@ -279,8 +279,8 @@ public sealed class TrainingSettings
     [ConfigKey("min_learning_rate", "Floor of every schedule (cosine ends here).", Min = 0)]
     public double MinLearningRate { get; set; }
 
-    [ConfigKey("monitor", "Metric that picks the best epoch and drives plateau and early stopping: a history column such as val_loss, val_dice, loss.",
-        Pattern = "(val_)?(loss|mse|dice|precision|recall)", PatternHint = "loss, mse, dice, precision, recall, each optionally with val_")]
+    [ConfigKey("monitor", "Metric that picks the best epoch and drives plateau and early stopping: a history column such as val_loss, val_dice, loss, or a localisation score of the validation split, val_f1, val_jaccard (higher is better) or val_rmse_px (lower is better).",
+        Pattern = "(val_)?(loss|mse|dice|precision|recall)|val_(f1|jaccard|rmse_px)", PatternHint = "loss, mse, dice, precision, recall, each optionally with val_, or val_f1, val_jaccard, val_rmse_px")]
     public string Monitor { get; set; } = "val_loss";
 
     [ConfigKey("early_stopping_patience", "Stop after this many epochs without improvement of the monitored metric; 0 never stops early.", Min = 0)]

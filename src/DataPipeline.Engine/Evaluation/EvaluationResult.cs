@@ -1,4 +1,5 @@
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Evaluation.Localisers;
 
 namespace DataPipeline.Engine.Evaluation;
 
@@ -17,6 +18,9 @@ public sealed class EvaluationResult(
     public double TolerancePx { get; } = settings.TolerancePx;
     public RefineMode Refine { get; } = settings.Refine;
     public TruthSource Truth { get; } = truth;
+
+    /// <summary>What made the detections: the U-Net's predictions or a classical localiser on the data.</summary>
+    public LocalisationMethod Method { get; init; }
 
     public int FrameCount => Frames.Count;
     public IReadOnlyList<FrameEvaluation> Frames { get; } = frames;

@@ -1,4 +1,5 @@
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Evaluation.Localisers;
 using DataPipeline.Engine.Frames;
 
 namespace DataPipeline.Engine.Evaluation;
@@ -16,12 +17,15 @@ public sealed class LocalisationEvaluator
 
     private readonly EvaluationSettings _settings;
     private readonly TruthSource _truth;
+    private readonly LocalisationMethod _method;
     private readonly List<FrameEvaluation> _frames = [];
     private readonly LocalisationCounts[] _sweep = new LocalisationCounts[SweepThresholds.Count];
     private readonly PixelHistogram _histogram = new();
     private long _pixelTruePositives, _pixelFalsePositives, _pixelFalseNegatives, _pixelTrueNegatives;
 
-    public LocalisationEvaluator(EvaluationSettings settings, TruthSource truth = TruthSource.Positions)
+    /// <param name="method">UNet scores the frames' predictions; the classical localisers find their own detections in the data frames.</param>
+    public LocalisationEvaluator(EvaluationSettings settings, TruthSource truth = TruthSource.Positions,
+        LocalisationMethod method = LocalisationMethod.UNet)
     {
         if (!(settings.Threshold is >= 0 and <= 1))
             throw new ArgumentException($"The threshold must be in [0, 1]; got {settings.Threshold}.", nameof(settings));
@@ -38,14 +42,16 @@ public sealed class LocalisationEvaluator
             Refine = settings.Refine,
         };
         _truth = truth;
+        _method = method;
     }
 
     /// <summary>Scores one frame and keeps its counts for <see cref="Result"/>.</summary>
     /// <exception cref="ArgumentException">The frame has no prediction, or nothing to take the truth from.</exception>
     public FrameEvaluation Add(Frame frame)
     {
-        float[] prediction = frame.Prediction
-            ?? throw new ArgumentException($"Frame {frame} carries no prediction; run Invoke-UNetPrediction on it or attach one with WithPrediction.");
+        float[]? prediction = frame.Prediction;
+        if (_method == LocalisationMethod.UNet && prediction is null)
+            throw new ArgumentException($"Frame {frame} carries no prediction; run Invoke-UNetPrediction on it or attach one with WithPrediction, or score a classical localiser (-Method).");
         CheckTruth(frame);
 
         var grid = new MapGrid(frame);
@@ -58,8 +64,9 @@ public sealed class LocalisationEvaluator
         var sweep = new LocalisationCounts[SweepThresholds.Count];
         for (int t = 0; t < frame.TimeSteps; t++)
         {
-            var plane = new ReadOnlySpan<float>(prediction, t * grid.PlaneSize, grid.PlaneSize);
-            var candidates = Detect(plane, grid, floor);
+            var candidates = _method == LocalisationMethod.UNet
+                ? Detect(new ReadOnlySpan<float>(prediction!, t * grid.PlaneSize, grid.PlaneSize), grid, floor)
+                : DetectInData(frame, t, floor);
             var truths = TruthsAt(frame, grid, t);
             for (int k = 0; k < SweepThresholds.Count; k++)
                 sweep[k] += Score(candidates, truths, SweepThresholds[k]);
@@ -69,7 +76,8 @@ public sealed class LocalisationEvaluator
             steps.Add(new StepEvaluation(t, detections, truths, matches));
         }
         for (int k = 0; k < sweep.Length; k++) _sweep[k] += sweep[k];
-        if (frame.Label is not null) CountPixels(prediction, frame.Label);
+        // Pixel-wise scores compare a probability map with the label; classical localisers make none.
+        if (frame.Label is not null && _method == LocalisationMethod.UNet) CountPixels(prediction!, frame.Label);
 
         var evaluation = new FrameEvaluation(frame.Source, frame.Index, steps);
         _frames.Add(evaluation);
@@ -94,11 +102,36 @@ public sealed class LocalisationEvaluator
             : null;
         var sweep = SweepThresholds.Select((threshold, k) => new SweepPoint(threshold, _sweep[k])).ToList();
         return new EvaluationResult(_settings, _truth, _frames.ToList(), sweep, pixels,
-            anyPixels ? _histogram.Curve() : [], _histogram.Auc());
+            anyPixels ? _histogram.Curve() : [], _histogram.Auc()) { Method = _method };
     }
 
     private List<MapPeak> Detect(ReadOnlySpan<float> plane, MapGrid grid, double minValue) =>
         PeakDetector.Find(plane, grid.Height, grid.Width, _settings.WindowPx, _settings.Refine, minValue).ConvertAll(grid.ToData);
+
+    /// <summary>
+    /// A classical localiser's detections at one step: local maxima of the data plane whose value,
+    /// as a fraction of the plane's largest, reaches <paramref name="minValue"/> (so thresholds mean
+    /// the same whatever the data's scale), refined on the window around each. The fraction is the
+    /// detection's value.
+    /// </summary>
+    private List<MapPeak> DetectInData(Frame frame, int step, double minValue)
+    {
+        int height = frame.Height, width = frame.Width, size = height * width;
+        var plane = new ReadOnlySpan<float>(frame.Data, step * size, size);
+        float max = 0;
+        foreach (float v in plane) max = Math.Max(max, v);
+        if (!(max > 0)) return [];
+        var relative = new float[size];
+        for (int i = 0; i < size; i++) relative[i] = plane[i] / max;
+        var peaks = PeakDetector.Find(relative, height, width, _settings.WindowPx, RefineMode.None, minValue);
+        var located = new List<MapPeak>(peaks.Count);
+        foreach (var peak in peaks)
+        {
+            var position = SubpixelLocaliser.Locate(_method, plane, height, width, (int)peak.Position.Row, (int)peak.Position.Column, _settings.WindowPx / 2);
+            located.Add(new MapPeak(position, peak.Value));
+        }
+        return located;
+    }
 
     // Every position at the step counts, including scatterers dropped from the data there (InData
     // false): the label, which the model is trained to reproduce, still holds them.

@@ -89,7 +89,8 @@ public static class HistoryPlots
     {
         var plot = new ScottPlot.Plot();
         bool log = LogAxis(run, metric, logScale);
-        Curve(plot, run, metric.Training, "training", log);
+        // A validation-only metric (val_f1) keeps its one series in the training slot: name it for what it is.
+        Curve(plot, run, metric.Training, metric.ValidationOnly ? "validation" : "training", log);
         if (metric.Validation is { } validation && run.History.Any(r => double.IsFinite(validation(r))))
             Curve(plot, run, validation, "validation", log);
         MarkBestEpoch(plot, run, metric, log);

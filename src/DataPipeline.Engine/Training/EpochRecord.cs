@@ -19,11 +19,12 @@ public sealed record EpochRecord
     public double ValRecall { get; init; } = double.NaN;
 
     /// <summary>
-    /// Localisation on the validation split, as the ULM literature scores it: F1 of detections
-    /// matched to true positions, and the RMSE (data px) of the matched pairs. NaN on epochs where
+    /// Localisation on the validation split, as the ULM literature scores it: F1 and Jaccard of
+    /// detections matched to true positions, and the RMSE (data px) of the matched pairs. NaN on epochs where
     /// it was not computed ([training] localisation_every) or when frames carry no positions.
     /// </summary>
     public double ValF1 { get; init; } = double.NaN;
+    public double ValJaccard { get; init; } = double.NaN;
     public double ValRmsePx { get; init; } = double.NaN;
 
     /// <summary>Wall-clock seconds of the epoch, validation included.</summary>
@@ -48,6 +49,9 @@ public sealed record EpochRecord
 /// </summary>
 public sealed record HistoryMetric(string Name, Func<EpochRecord, double> Training, Func<EpochRecord, double>? Validation)
 {
+    /// <summary>A metric measured on the validation split only (val_f1, ...): its one column is a validation curve.</summary>
+    public bool ValidationOnly => Name.StartsWith("val_", StringComparison.Ordinal);
+
     public static readonly IReadOnlyList<HistoryMetric> All =
     [
         new("loss", r => r.Loss, r => r.ValLoss),
@@ -56,6 +60,7 @@ public sealed record HistoryMetric(string Name, Func<EpochRecord, double> Traini
         new("precision", r => r.Precision, r => r.ValPrecision),
         new("recall", r => r.Recall, r => r.ValRecall),
         new("val_f1", r => r.ValF1, null),
+        new("val_jaccard", r => r.ValJaccard, null),
         new("val_rmse_px", r => r.ValRmsePx, null),
         new("learning_rate", r => r.LearningRate, null),
         new("seconds", r => r.Seconds, null),

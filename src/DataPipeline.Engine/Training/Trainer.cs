@@ -83,7 +83,8 @@ public sealed class Trainer
         model.to(device);
         using var optimizer = OptimizerFactory.Create(model.parameters(), settings, _config.SourcePath);
 
-        var monitor = new MonitoredMetric(settings.Monitor, generator.ValidationCount > 0);
+        var monitor = new MonitoredMetric(settings.Monitor, generator.ValidationCount > 0,
+            settings.LocalisationEvery > 0 && generator.Source.HasPositions && generator.PatchSize == 0);
         var schedule = new LearningRateSchedule(settings);
         var tracker = new ImprovementTracker();
         string runId;
@@ -384,6 +385,7 @@ public sealed class Trainer
             ValPrecision = validation.IsEmpty ? double.NaN : validation.Precision,
             ValRecall = validation.IsEmpty ? double.NaN : validation.Recall,
             ValF1 = localisation?.F1 ?? double.NaN,
+            ValJaccard = localisation?.Jaccard ?? double.NaN,
             ValRmsePx = localisation?.RmsePx ?? double.NaN,
             Seconds = clock.Elapsed.TotalSeconds,
             DataWaitSeconds = (prefetcher.WaitTime - waitedBefore).TotalSeconds,

@@ -1,4 +1,6 @@
 using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Simulation;
 
 namespace DataPipeline.Engine.Training;
 
@@ -35,12 +37,22 @@ public sealed class SweepRun
 /// </summary>
 public sealed class TrainingSweep
 {
-    public TrainingSweep(PipelineConfig baseConfig, IEnumerable<KeyValuePair<string, IReadOnlyList<object>>> parameters)
+    /// <param name="simulatesFrames">
+    /// True when each combination simulates its own frames from its [simulation] section; false
+    /// when every combination trains on the same frames (piped in), which simulation keys cannot change.
+    /// </param>
+    /// <exception cref="SweepKeyException">A key no combination could apply.</exception>
+    public TrainingSweep(PipelineConfig baseConfig, IEnumerable<KeyValuePair<string, IReadOnlyList<object>>> parameters,
+        bool simulatesFrames = false)
     {
         var axes = parameters.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         if (axes.Count == 0) throw new ArgumentException("A sweep needs at least one section.key with values.");
         foreach (var (key, values) in axes)
+        {
             if (values.Count == 0) throw new ArgumentException($"The sweep gives no value for {key}.");
+            CheckApplicable(key, simulatesFrames);
+        }
+        SimulatesFrames = simulatesFrames;
 
         var points = new List<(IReadOnlyDictionary<string, object>, PipelineConfig)>();
         foreach (var combination in Product(axes))
@@ -50,6 +62,30 @@ public sealed class TrainingSweep
             points.Add((combination, config));
         }
         Points = points;
+    }
+
+    public bool SimulatesFrames { get; }
+
+    /// <summary>The frames a combination trains on when the sweep simulates them: [simulation] count frames from its own settings.</summary>
+    public static List<Frame> Simulate(PipelineConfig config, CancellationToken cancellation = default) =>
+        new ScattererSimulator(config.Simulation).Generate(0, config.Simulation.Count, config.Training.Threads, cancellation).ToList();
+
+    /// <summary>
+    /// Refuses a key whose values would all give the same run, because what it sets happened
+    /// before the sweep (imports, simulation of piped frames) or is never read by training.
+    /// </summary>
+    private static void CheckApplicable(string key, bool simulatesFrames)
+    {
+        string section = key.Split('.')[0].ToLowerInvariant();
+        string? why = section switch
+        {
+            "data" => $"{key} sets how MAT files are imported, which happened before the sweep: import once per value and run a sweep on each.",
+            "simulation" when !simulatesFrames =>
+                $"{key} sets how frames are simulated, but every combination trains on the frames piped into the sweep: pipe nothing, and each combination simulates its frames from its own [simulation] section.",
+            "bench" => $"{key} sets the input of the benchmark program only; training never reads it.",
+            _ => null,
+        };
+        if (why is not null) throw new SweepKeyException(key, why);
     }
 
     /// <summary>Each combination with its full configuration, in a fixed order (keys sorted, values as given).</summary>
@@ -91,4 +127,10 @@ public sealed class TrainingSweep
 
     /// <summary>Wraps the run of point <paramref name="index"/> (0-based).</summary>
     public SweepRun Result(int index, TrainingRun run) => new(index + 1, Points.Count, Points[index].Parameters, run);
+}
+
+/// <summary>A sweep key that no combination could apply; Key names it.</summary>
+public sealed class SweepKeyException(string key, string message) : ArgumentException(message, nameof(key))
+{
+    public string Key { get; } = key;
 }

@@ -10,7 +10,8 @@ namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Trains one U-Net per combination of the given configuration values on the frames from the
-/// pipeline, and emits a SweepRun (parameters, best monitored value, the TrainingRun) for each, in
+/// pipeline (or, with none piped in, on frames each combination simulates from its [simulation]
+/// section), and emits a SweepRun (parameters, best monitored value, the TrainingRun) for each, in
 /// the combinations' order. Every combination is checked before the first one trains; with
 /// -ThrottleLimit several train at once, each on its own thread, sharing the cores equally.
 /// </summary>
@@ -21,7 +22,8 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
     private readonly List<Frame> _frames = [];
     private TrainingSession? _session;
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>The frames every combination trains on; without them each combination simulates its own.</summary>
+    [Parameter(ValueFromPipeline = true)]
     public Frame[] InputObject { get; set; } = [];
 
     /// <summary>The base configuration that every combination starts from.</summary>
@@ -57,7 +59,12 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
         {
             var axes = Parameter.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, IReadOnlyList<object>>(
                 e.Key.ToString()!, ValuesOf(e.Value)));
-            sweep = new TrainingSweep(baseConfig, axes);
+            sweep = new TrainingSweep(baseConfig, axes, simulatesFrames: _frames.Count == 0);
+        }
+        catch (SweepKeyException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "SweepKeyNotApplicable", ErrorCategory.InvalidArgument, e.Key));
+            return;
         }
         catch (ConfigException e)
         {
@@ -69,10 +76,9 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
             ThrowArgumentError(e, "InvalidSweepParameter", Parameter);
             return;
         }
-        if (_frames.Count == 0)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No frames came down the pipeline."), "NoInput", ErrorCategory.InvalidArgument, null));
         EnsureTorch();
-        WriteVerbose($"Sweep of {sweep.Points.Count} run(s) over {string.Join(", ", Parameter.Keys.Cast<object>())}.");
+        WriteVerbose($"Sweep of {sweep.Points.Count} run(s) over {string.Join(", ", Parameter.Keys.Cast<object>())}" +
+            (sweep.SimulatesFrames ? ", each on frames simulated from its [simulation] section." : $", on the {_frames.Count} frame(s) piped in."));
 
         int changed = sweep.ShareThreads(ThrottleLimit, Environment.ProcessorCount);
         if (ThrottleLimit > 1)
@@ -85,19 +91,24 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
         {
             var (parameters, config) = sweep.Points[i];
             string output = ResolvePath(OutputDirectory ?? config.Output.Directory);
-            BatchGenerator generator;
-            try
+            BatchGenerator? generator = null;
+            if (!sweep.SimulatesFrames)
             {
-                generator = new BatchGenerator(_frames, config.Batch, config.Augment);
-            }
-            catch (ArgumentException e)
-            {
-                WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidArgument, parameters));
-                continue;
+                try
+                {
+                    generator = new BatchGenerator(_frames, config.Batch, config.Augment);
+                }
+                catch (ArgumentException e)
+                {
+                    WriteError(new ErrorRecord(e, "InvalidSweepPoint", ErrorCategory.InvalidArgument, parameters));
+                    continue;
+                }
             }
             var trainer = new Trainer(config) { LogCopyPath = logPath };
             string label = $"Sweep {i + 1} of {sweep.Points.Count}: " + string.Join(", ", parameters.Select(p => $"{p.Key}={p.Value}"));
-            jobs.Add(new(config.Training.Epochs, label, (report, token) => trainer.Run(generator, output, report, token)));
+            // Simulated frames are made when the combination starts, so only the runs in progress hold theirs.
+            jobs.Add(new(config.Training.Epochs, label, (report, token) => trainer.Run(
+                generator ?? new BatchGenerator(TrainingSweep.Simulate(config, token), config.Batch, config.Augment), output, report, token)));
             points.Add(i);
         }
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Evaluation;
+using DataPipeline.Engine.Evaluation.Localisers;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -37,7 +38,7 @@ public abstract class LocalisationCmdlet : DataPipelineCmdlet
     public string? Config { get; set; }
 
     /// <summary>The evaluator for these parameters over <paramref name="defaults"/> (used when there is no -Config).</summary>
-    protected LocalisationEvaluator CreateEvaluator(EvaluationSettings defaults)
+    protected LocalisationEvaluator CreateEvaluator(EvaluationSettings defaults, LocalisationMethod method = LocalisationMethod.UNet)
     {
         var settings = Config is null ? Copy(defaults) : LoadConfig(Config).Evaluation;
         if (IsBound(nameof(Threshold))) settings.Threshold = Threshold;
@@ -46,7 +47,7 @@ public abstract class LocalisationCmdlet : DataPipelineCmdlet
         if (IsBound(nameof(Refine))) settings.Refine = Refine;
         try
         {
-            return new LocalisationEvaluator(settings, Truth);
+            return new LocalisationEvaluator(settings, Truth, method);
         }
         catch (ArgumentException e)
         {

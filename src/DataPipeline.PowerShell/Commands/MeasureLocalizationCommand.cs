@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Evaluation;
+using DataPipeline.Engine.Evaluation.Localisers;
 using DataPipeline.Engine.Frames;
 
 namespace DataPipeline.PowerShell.Commands;
@@ -19,9 +20,13 @@ public sealed class MeasureLocalizationCommand : LocalisationCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public Frame[] InputObject { get; set; } = [];
 
+    /// <summary>UNet (default) scores the frames' predictions; the classical localisers find their own detections in the data.</summary>
+    [Parameter]
+    public LocalisationMethod Method { get; set; }
+
     private LocalisationEvaluator _evaluator = null!;
 
-    protected override void BeginProcessing() => _evaluator = CreateEvaluator(new EvaluationSettings());
+    protected override void BeginProcessing() => _evaluator = CreateEvaluator(new EvaluationSettings(), Method);
 
     protected override void ProcessRecord()
     {

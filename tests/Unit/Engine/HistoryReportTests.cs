@@ -47,7 +47,7 @@ public sealed class HistoryReportTests : IDisposable
         var files = Export(run, HistoryFormat.Csv, HistoryFormat.Json);
         Assert.Equal(["20261122-000000-abcdef.history.csv", "20261122-000000-abcdef.history.json"], files.Select(Path.GetFileName));
         var lines = File.ReadAllLines(files[0]);
-        Assert.Equal("epoch,loss,val_loss,mse,val_mse,dice,val_dice,precision,val_precision,recall,val_recall,val_f1,val_rmse_px,learning_rate,seconds,data_wait_seconds,skipped_steps,retries", lines[0]);
+        Assert.Equal("epoch,loss,val_loss,mse,val_mse,dice,val_dice,precision,val_precision,recall,val_recall,val_f1,val_jaccard,val_rmse_px,learning_rate,seconds,data_wait_seconds,skipped_steps,retries", lines[0]);
         Assert.Equal(4, lines.Length);
         var row3 = lines[3].Split(',');
         Assert.Equal("3", row3[0]);

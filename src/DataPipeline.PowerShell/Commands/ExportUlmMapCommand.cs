@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using DataPipeline.Engine.Maps;
+
+namespace DataPipeline.PowerShell.Commands;
+
+/// <summary>
+/// Writes an UlmMap as a PNG figure (log-scaled density, speed and direction with colour bars), a
+/// MAT-file or an HDF5 file; the format follows the file name unless -Format says otherwise.
+/// </summary>
+[Cmdlet(VerbsData.Export, "UlmMap", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportUlmMapCommand : DataPipelineCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public UlmMap InputObject { get; set; } = null!;
+
+    /// <summary>The file to write: .png, .mat, .h5 or .hdf5 (or any name with -Format).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Path { get; set; } = "";
+
+    [Parameter]
+    public UlmMapFormat Format { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string target = ResolvePath(Path);
+        UlmMapFormat? format = IsBound(nameof(Format)) ? Format : UlmMapExport.FormatOf(target);
+        if (format is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException($"Cannot tell the format from the name {target}: end it in .png, .mat, .h5 or .hdf5, or give -Format Png, Mat or Hdf5."),
+                "UnknownMapFormat", ErrorCategory.InvalidArgument, target));
+        }
+        if (!ShouldProcess(target, $"Write the {InputObject.Height}x{InputObject.Width} ULM map as {format}")) return;
+        try
+        {
+            UlmMapExport.Write(InputObject, target, format!.Value);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "MapWriteFailed", ErrorCategory.WriteError, target));
+        }
+        if (PassThru) WriteObject(new FileInfo(target));
+    }
+}

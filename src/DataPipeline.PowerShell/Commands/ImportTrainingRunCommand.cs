@@ -13,15 +13,13 @@ namespace DataPipeline.PowerShell.Commands;
 [OutputType(typeof(TrainingRun))]
 public sealed class ImportTrainingRunCommand : DataPipelineCmdlet
 {
-    private const string PathSet = "Path", LiteralSet = "LiteralPath";
-
     /// <summary>Run folders; wildcards allowed (e.g. output/runs/*).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
     /// <summary>Run folders, taken exactly as written ([ and ] are not wildcards).</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralSet)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
     [Alias("PSPath", "LPath")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
@@ -50,19 +48,6 @@ public sealed class ImportTrainingRunCommand : DataPipelineCmdlet
     }
 
     /// <summary>The folders named: -LiteralPath as written, -Path expanded; one that matches nothing is an error.</summary>
-    private IEnumerable<string> Folders()
-    {
-        if (ParameterSetName == LiteralSet)
-        {
-            foreach (string path in LiteralPath)
-            {
-                string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-                if (Directory.Exists(full)) yield return full;
-                else WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the run folder '{full}' because it does not exist."),
-                    "RunFolderNotFound", ErrorCategory.ObjectNotFound, path));
-            }
-            yield break;
-        }
-        foreach (string folder in ResolveFiles(Path)) yield return folder;
-    }
+    private IEnumerable<string> Folders() =>
+        ResolveInputPaths(IsLiteral ? LiteralPath : Path, IsLiteral, notFoundId: "RunFolderNotFound");
 }

@@ -54,7 +54,7 @@ public sealed class FaultPipelineTests : IDisposable
             WorkingDirectory = _dir,
         };
         foreach (string arg in new[] { "-NoProfile", "-NonInteractive", "-Command",
-                     $"$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue'; Import-Module '{StagedModuleHost.StagedManifest}'\n{script}" })
+                     $"$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue'; Import-Module '{Pwsh.StagedManifest}'\n{script}" })
             start.ArgumentList.Add(arg);
         return Process.Start(start)!;
     }
@@ -157,7 +157,7 @@ public sealed class FaultPipelineTests : IDisposable
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(SharedPaths.RepositoryRoot, "examples", "nightly-training.sh"));
         start.ArgumentList.Add("-Module");
-        start.ArgumentList.Add(StagedModuleHost.StagedManifest);
+        start.ArgumentList.Add(Pwsh.StagedManifest);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["PWSH"] = PwshExecutable;
         start.Environment["LOG_DIR"] = logDir;

@@ -16,12 +16,16 @@ BeforeDiscovery {
         @{ Name = 'Import-UNetModel'; Parameters = @('Path') }
         @{ Name = 'Invoke-TrainingSweep'; Parameters = @('InputObject', 'Config', 'Parameter', 'OutputDirectory', 'LogPath', 'ThrottleLimit') }
         @{ Name = 'Invoke-UNetPrediction'; Parameters = @('InputObject', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap') }
-        @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath') }
-        @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
+        @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath', 'RetryFailedEpoch') }
+        @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Method', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
         @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'PatchSize', 'PatchOnLabel', 'ShuffleWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'Rot90', 'RotationDeg', 'ShiftPx', 'OutOfPlane', 'IntensityScale') }
         @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config') }
         @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
         @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }
+        @{ Name = 'Import-TrainingRun'; Parameters = @('Path', 'LiteralPath') }
+        @{ Name = 'Get-ScattererTrack'; Parameters = @('InputObject', 'Evaluation', 'From', 'MaxLinkingDistancePx', 'MaxGapSteps', 'MinLength', 'Threshold', 'WindowPx', 'Refine', 'Config', 'Consecutive', 'Score', 'TolerancePx') }
+        @{ Name = 'New-UlmMap'; Parameters = @('Track', 'Frame', 'Scale', 'Size', 'From', 'Threshold', 'Config') }
+        @{ Name = 'Export-UlmMap'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Format', 'PassThru') }
         @{ Name = 'Test-UNetModel'; Parameters = @('InputObject', 'BatchGenerator', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
     )
 }

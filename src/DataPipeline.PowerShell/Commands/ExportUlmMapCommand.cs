@@ -7,7 +7,7 @@ namespace DataPipeline.PowerShell.Commands;
 /// Writes an UlmMap as a PNG figure (log-scaled density, speed and direction with colour bars), a
 /// MAT-file or an HDF5 file; the format follows the file name unless -Format says otherwise.
 /// </summary>
-[Cmdlet(VerbsData.Export, "UlmMap", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "UlmMap", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportUlmMapCommand : DataPipelineCmdlet
 {
@@ -15,8 +15,13 @@ public sealed class ExportUlmMapCommand : DataPipelineCmdlet
     public UlmMap InputObject { get; set; } = null!;
 
     /// <summary>The file to write: .png, .mat, .h5 or .hdf5 (or any name with -Format).</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     public string Path { get; set; } = "";
+
+    /// <summary>The file to write, taken exactly as written ([ and ] are not wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath")]
+    public string LiteralPath { get; set; } = "";
 
     [Parameter]
     public UlmMapFormat Format { get; set; }
@@ -26,7 +31,7 @@ public sealed class ExportUlmMapCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        string target = ResolvePath(Path);
+        string target = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
         UlmMapFormat? format = IsBound(nameof(Format)) ? Format : UlmMapExport.FormatOf(target);
         if (format is null)
         {
@@ -43,6 +48,6 @@ public sealed class ExportUlmMapCommand : DataPipelineCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "MapWriteFailed", ErrorCategory.WriteError, target));
         }
-        if (PassThru) WriteObject(new FileInfo(target));
+        if (PassThru) WriteItem(target);
     }
 }

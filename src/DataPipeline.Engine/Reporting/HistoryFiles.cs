@@ -151,7 +151,7 @@ public static class HistoryFiles
             Dice = V("dice"), ValDice = V("val_dice"),
             Precision = V("precision"), ValPrecision = V("val_precision"),
             Recall = V("recall"), ValRecall = V("val_recall"),
-            ValF1 = V("val_f1"), ValRmsePx = V("val_rmse_px"),
+            ValF1 = V("val_f1"), ValJaccard = V("val_jaccard"), ValRmsePx = V("val_rmse_px"),
             LearningRate = V("learning_rate"),
             Seconds = V("seconds"),
             DataWaitSeconds = V("data_wait_seconds"),

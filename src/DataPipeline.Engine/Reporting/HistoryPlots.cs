@@ -28,7 +28,7 @@ public static class HistoryPlots
     private static bool IsLoss(HistoryMetric metric) => metric.Name is "loss" or "mse";
 
     // Scores in [0, 1] keep that axis, so figures of different runs compare at a glance.
-    private static bool IsFraction(HistoryMetric metric) => metric.Name is "dice" or "precision" or "recall" or "val_f1";
+    private static bool IsFraction(HistoryMetric metric) => metric.Name is "dice" or "precision" or "recall" or "val_f1" or "val_jaccard";
 
     /// <summary>
     /// The per-metric figures, then the summary. A metric the run never recorded (localisation

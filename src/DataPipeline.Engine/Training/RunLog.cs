@@ -78,5 +78,5 @@ internal sealed class RunLog
 
     public void Epoch(EpochRecord r, int epochs) => Line(string.Create(CultureInfo.InvariantCulture,
         $"epoch {r.Epoch}/{epochs} lr {r.LearningRate:G4} loss {r.Loss:G6} val_loss {r.ValLoss:G6} dice {r.Dice:G4} val_dice {r.ValDice:G4} " +
-        $"precision {r.Precision:G4} recall {r.Recall:G4} val_f1 {r.ValF1:G4} val_rmse_px {r.ValRmsePx:G4} skipped {r.SkippedSteps} {r.Seconds:F1}s (data wait {r.DataWaitSeconds:F2}s)"));
+        $"precision {r.Precision:G4} recall {r.Recall:G4} val_f1 {r.ValF1:G4} val_jaccard {r.ValJaccard:G4} val_rmse_px {r.ValRmsePx:G4} skipped {r.SkippedSteps} {r.Seconds:F1}s (data wait {r.DataWaitSeconds:F2}s)"));
 }

@@ -225,7 +225,7 @@ public sealed class TrainingFaultTests : IDisposable
         var record = new EpochRecord
         {
             Epoch = 1, Loss = ++column, ValLoss = ++column, Mse = ++column, ValMse = ++column, Dice = ++column, ValDice = ++column,
-            Precision = ++column, ValPrecision = ++column, Recall = ++column, ValRecall = ++column, ValF1 = ++column, ValRmsePx = ++column,
+            Precision = ++column, ValPrecision = ++column, Recall = ++column, ValRecall = ++column, ValF1 = ++column, ValJaccard = ++column, ValRmsePx = ++column,
             LearningRate = ++column, Seconds = ++column, DataWaitSeconds = ++column, SkippedSteps = ++column, Retries = ++column,
         };
         Assert.Equal(HistoryMetric.Columns.Count, column);

@@ -2,10 +2,7 @@
 # the frames of each combination when none are piped in (Pester 5, real pwsh, the staged module).
 
 BeforeAll {
-    # In a fresh pwsh: the staged module. The in-process xunit runner (PesterLite) has imported its own already.
-    if (-not (Get-Module DataPipeline)) {
-        Import-Module ($env:DATAPIPELINE_MODULE ?? [System.IO.Path]::Combine($PSScriptRoot, '../../out/DataPipeline/DataPipeline.psd1')) -Force
-    }
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
     $config = [System.IO.Path]::Combine($PSScriptRoot, 'TestData/small.toml')
 }
 

@@ -2,13 +2,9 @@
 # Measure-Localization -Method) in real pwsh against the staged module (Pester 5 syntax).
 
 BeforeAll {
-    # In a fresh pwsh: the staged module. The in-process xunit runner (PesterLite) has imported its own already.
-    if (-not (Get-Module DataPipeline)) {
-        Import-Module ($env:DATAPIPELINE_MODULE ?? [System.IO.Path]::Combine($PSScriptRoot, '../../out/DataPipeline/DataPipeline.psd1')) -Force
-    }
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
 
-    # The engine loads in the module's own assembly load context, where type names do not reach:
-    # its types are taken from an object it made.
+    # The engine assembly, from an object it made, for its non-accelerated helper types.
     $script:engine = (New-SyntheticFrame -Count 1 -Size 8 -Seed 1).GetType().Assembly
     function Get-EngineType([string]$Name) { $script:engine.GetType("DataPipeline.Engine.$Name", $true) }
 

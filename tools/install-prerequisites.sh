@@ -14,7 +14,8 @@
 set -euo pipefail
 
 need_glibcxx=GLIBCXX_3.4.32
-libstdcxx=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+# awk stops at the first match; ldconfig may then die of SIGPIPE, which pipefail would make fatal.
+libstdcxx=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}' || true)
 libstdcxx=${libstdcxx:-/usr/lib/x86_64-linux-gnu/libstdc++.so.6}
 
 has_symbol() { grep -aq "$need_glibcxx" "$libstdcxx" 2>/dev/null; }
@@ -45,7 +46,7 @@ else
 fi
 
 # Fonts for figure text (ScottPlot renders through SkiaSharp, which asks fontconfig).
-if ! fc-list 2>/dev/null | grep -qi dejavu; then
+if ! fc-list 2>/dev/null | grep -i dejavu >/dev/null; then
     apt_update
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-dejavu-core fontconfig >/dev/null
     echo "fonts: installed DejaVu"

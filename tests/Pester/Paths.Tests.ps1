@@ -50,6 +50,36 @@ Describe 'Paths with [ ]' {
     }
 }
 
+Describe 'Import-UNetModel and checkpoints whose path holds [ ]' {
+    BeforeAll {
+        $config = Join-Path $PSScriptRoot 'TestData/small.toml'
+        # The run's folder name holds brackets, so every checkpoint path does too.
+        $run = New-SyntheticFrame -Count 8 -Size 16 -Seed 6 -Config $config |
+            Invoke-UNetTraining -Config $config -Epochs 1 -OutputDirectory (Join-Path $TestDrive 'runs[1]')
+    }
+
+    It 'loads a checkpoint by -LiteralPath, by piped file and by piped run' {
+        $run.BestCheckpoint | Should -BeLike '*runs`[1`]*'
+        (Import-UNetModel -LiteralPath $run.BestCheckpoint).RunId | Should -Be $run.RunId
+        (Import-UNetModel -LPath $run.BestCheckpoint).CheckpointPath | Should -Be $run.BestCheckpoint
+        $piped = @(Get-ChildItem -LiteralPath (Split-Path $run.BestCheckpoint) -Filter best.ckpt | Import-UNetModel)
+        $piped.Count | Should -Be 1
+        $piped[0].CheckpointPath | Should -Be $run.BestCheckpoint
+        ($run | Import-UNetModel).CheckpointPath | Should -Be $run.BestCheckpoint
+    }
+
+    It 'reads -Path as a pattern, and a pattern that matches nothing is an ObjectNotFound error' {
+        # runs[1] as a pattern means "runs1", which does not exist.
+        Import-UNetModel -Path $run.BestCheckpoint -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failed | Should -HaveCount 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'CheckpointNotFound,DataPipeline.PowerShell.Commands.ImportUNetModelCommand'
+        $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failed[0].Exception.Message | Should -Match 'LiteralPath'
+        # Escaped, the same path is found through -Path.
+        (Import-UNetModel -Path ([WildcardPattern]::Escape($run.BestCheckpoint))).RunId | Should -Be $run.RunId
+    }
+}
+
 Describe 'Arrays given to -InputObject' {
     It 'are taken element by element, as built-in cmdlets do' {
         $store = Export-FrameDataset -InputObject $frames -Path (Join-Path $TestDrive 'arr.h5') -PassThru

@@ -27,6 +27,35 @@ Describe 'DataPipeline.format.ps1xml' {
         $missing | Should -BeNullOrEmpty
     }
 
+    It 'names a real property of its type in every list item' {
+        [xml] $views = Get-Content -LiteralPath (Join-Path $moduleBase 'DataPipeline.format.ps1xml') -Raw
+        $lists = $views.Configuration.ViewDefinitions.View | Where-Object { $_.ListControl }
+        $lists.Count | Should -BeGreaterOrEqual 3
+        $missing = foreach ($view in $lists) {
+            $type = $view.ViewSelectedBy.TypeName -as [type]
+            $properties = $type.GetProperties().Name
+            foreach ($item in @($view.ListControl.ListEntries.ListEntry.ListItems.ListItem)) {
+                # A computed item must still be labelled with the property whose value it formats.
+                $shown = $item.Label ?? $item.PropertyName
+                if (-not $shown -or $shown -notin $properties) { "$($type.Name).$shown" }
+            }
+        }
+        $missing | Should -BeNullOrEmpty
+    }
+
+    It 'prints a model and a generator with property names as labels' {
+        $generator = New-SyntheticFrame -Count 8 -Size 16 -Seed 2 | New-BatchGenerator -BatchSize 4 -ValidationFraction 0.25 -Seed 1
+        $lines = ($generator | Format-List | Out-String) -split "`n" | Where-Object { $_ -match '^\S.*:' }
+        $labels = $lines | ForEach-Object { ($_ -split ':', 2)[0].Trim() }
+        $labels | Should -Contain 'TrainingBatchesPerEpoch'
+        foreach ($label in $labels) { $generator.PSObject.Properties.Name | Should -Contain $label }
+        ($lines | Where-Object { $_ -match '^TrainingCount\s*:' }) | Should -Match ': 6$'
+        $model = New-UNetModel -Config (Join-Path $PSScriptRoot 'TestData/small.toml')
+        $modelLabels = (($model | Format-List | Out-String) -split "`n" | Where-Object { $_ -match '^\S.*:' }) | ForEach-Object { ($_ -split ':', 2)[0].Trim() }
+        $modelLabels | Should -Contain 'TrainableParameters'
+        foreach ($label in $modelLabels) { $model.PSObject.Properties.Name | Should -Contain $label }
+    }
+
     It 'sorts frames by a shown column (Max)' {
         $frames = New-SyntheticFrame -Count 6 -Size 16 -Seed 3
         $sorted = $frames | Sort-Object Max

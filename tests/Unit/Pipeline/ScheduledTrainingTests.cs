@@ -94,10 +94,16 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
         string Field(string label) => Assert.Single(lines, l => l.StartsWith(label + " ")).Split(':', 2)[1].Trim();
         Assert.Equal(runId, Field("RunId"));
         Assert.Equal("Completed", Field("Status"));
-        Assert.Equal("2 of 2", Field("Epochs"));
-        Assert.Matches(@"^epoch [12], val_loss [0-9.]+", Field("Best"));
-        Assert.Matches(@"^[0-9]{2}:[0-9]{2}:[0-9]{2} on cpu, 1 thread\(s\)$", Field("Duration"));
-        Assert.Equal(Path.Combine(Dir, "runs", runId, "best.ckpt"), Field("Checkpoint"));
+        // Every line is a property of the run, so what is shown can be sorted and filtered on.
+        Assert.Equal("2", Field("EpochsCompleted"));
+        Assert.Equal("2", Field("EpochsPlanned"));
+        Assert.Equal("val_loss", Field("Monitor"));
+        Assert.Matches("^[12]$", Field("BestEpoch"));
+        Assert.Matches("^[0-9.]+$", Field("BestValue"));
+        Assert.Matches(@"^[0-9]{2}:[0-9]{2}:[0-9]{2}$", Field("Duration"));
+        Assert.Equal("cpu", Field("Device"));
+        Assert.Equal("1", Field("Threads"));
+        Assert.Equal(Path.Combine(Dir, "runs", runId, "best.ckpt"), Field("BestCheckpoint"));
         Assert.DoesNotContain(lines, l => l.StartsWith("Message ")); // empty for a completed run
 
         int header = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^Epoch\s+Loss\s+ValLoss\s+Dice\s+ValDice\s+LearningRate\s+Seconds\s+DataWaitSeconds$"));

@@ -28,13 +28,16 @@ public sealed class BatchGenerator : IDisposable
     private readonly BatchBufferPool _pool;
     private readonly double[]? _cumulative; // running sums of the training frames' weights, when weighted
 
-    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null)
-        : this(new FrameList(frames), settings, augment, sampling)
+    public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null,
+        IBatchTransform? transform = null)
+        : this(new FrameList(frames), settings, augment, sampling, transform)
     {
     }
 
     /// <param name="sampling">Explicit splits and per-frame weights; null = split by ValidationFraction, uniform weights.</param>
-    public BatchGenerator(IFrameSource source, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null)
+    /// <param name="transform">Applied to every batch (both splits) after it is built, on the worker that built it; disposed with the generator.</param>
+    public BatchGenerator(IFrameSource source, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null,
+        IBatchTransform? transform = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(settings);
@@ -47,7 +50,14 @@ public sealed class BatchGenerator : IDisposable
         if (settings.ShuffleWindow < 1)
             throw new ArgumentOutOfRangeException(nameof(settings), $"ShuffleWindow must be at least 1 chunk; got {settings.ShuffleWindow}.");
 
-        _source = source;
+        if (settings.SequenceWindow < 0)
+            throw new ArgumentOutOfRangeException(nameof(settings), $"SequenceWindow must not be negative; got {settings.SequenceWindow}.");
+        SequenceWindow = settings.SequenceWindow;
+        if (SequenceWindow > 0 && augment?.OutOfPlane > 0)
+            throw new ArgumentException("out_of_plane re-renders one simulated frame, not a window of them; leave out sequence_window or out_of_plane.", nameof(augment));
+        _source = SequenceWindow > 0 ? Windowed(source, SequenceWindow) : source;
+        source = _source;
+        Transform = transform;
         PatchSize = settings.PatchSize;
         PatchOnLabel = settings.PatchOnLabel;
         if (PatchOnLabel && PatchSize == 0)
@@ -115,8 +125,29 @@ public sealed class BatchGenerator : IDisposable
     {
         BatchSize = BatchSize, Shuffle = Shuffle, ValidationFraction = ValidationFraction, Replacement = Replacement,
         PatchSize = PatchSize, PatchOnLabel = PatchOnLabel, DropLast = DropLast, Prefetch = Prefetch, Workers = Workers,
-        ShuffleWindow = ShuffleWindow, Seed = Seed,
+        ShuffleWindow = ShuffleWindow, SequenceWindow = SequenceWindow, Seed = Seed,
     };
+
+    /// <summary>
+    /// Each part of a combined source windowed on its own (two stores may both number their frames
+    /// from 0 under one source name), and a subset's frames windowed over the frames it was cut from,
+    /// so a kept sample's neighbours are its recording's, not the next kept frame.
+    /// </summary>
+    private static IFrameSource Windowed(IFrameSource source, int window) => source switch
+    {
+        CombinedFrameSource combined => new CombinedFrameSource(combined.Parts.Select(p => Windowed(p, window)).ToArray()),
+        FrameSubset subset => new FrameSubset(Windowed(subset.Inner, window), subset.Positions),
+        _ => new SequenceWindowSource(source, window),
+    };
+
+    /// <summary>Neighbouring steps stacked on each side of every sample ([batch] sequence_window, ketos's n_extend); 0 = frames as they are.</summary>
+    public int SequenceWindow { get; }
+
+    /// <summary>The user's per-batch step (New-BatchGenerator -Transform); null = none.</summary>
+    public IBatchTransform? Transform { get; }
+
+    /// <summary>Batches transformed so far and the transform's cost per batch.</summary>
+    public BatchTransformStatistics TransformStatistics { get; } = new();
 
     /// <summary>How each epoch's training frames are drawn, in words, for the run's log.</summary>
     public string SamplingDescription =>
@@ -263,7 +294,7 @@ public sealed class BatchGenerator : IDisposable
         int[] order = EpochOrder(split, epoch);
         int count = BatchesPerEpoch(split);
         for (int b = 0; b < count; b++)
-            yield return Assemble(split, epoch, b, order);
+            yield return Finish(Assemble(split, epoch, b, order));
     }
 
     /// <summary>
@@ -275,7 +306,7 @@ public sealed class BatchGenerator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(prefetcher);
         int[] order = EpochOrder(split, epoch);
-        return prefetcher.Prefetch(BatchesPerEpoch(split), b => Assemble(split, epoch, b, order), Prefetch, Workers, cancellation);
+        return prefetcher.Prefetch(BatchesPerEpoch(split), b => Finish(Assemble(split, epoch, b, order)), Prefetch, Workers, cancellation);
     }
 
     public int BatchesPerEpoch(BatchSplit split) =>
@@ -287,6 +318,31 @@ public sealed class BatchGenerator : IDisposable
     /// same whichever worker builds it and in whatever order.
     /// </summary>
     internal static long AugmentStream(int epoch, int number) => (1L << 62) | ((long)(uint)epoch << 31) | (uint)number;
+
+    private const long TransformSeed = 0x5452414E53L; // "TRANS"
+
+    /// <summary>
+    /// The batch after the user's transform, timed. Its random stream depends only on (seed, split,
+    /// epoch, batch), like augmentation's, so the result does not depend on the worker. A failure
+    /// names the batch.
+    /// </summary>
+    private Batch Finish(Batch batch)
+    {
+        if (Transform is null) return batch;
+        long stream = AugmentStream(batch.Epoch - 1, batch.Number) ^ (batch.Split == BatchSplit.Validation ? 1L << 61 : 0);
+        var random = new Random(new SeededRandom(Seed ^ TransformSeed, stream).NextInt(0, int.MaxValue - 1));
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            Transform.Apply(batch, random);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new BatchTransformException(batch, e);
+        }
+        TransformStatistics.Add(System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        return batch;
+    }
 
     private Batch Assemble(BatchSplit split, int epoch, int number, int[] order)
     {
@@ -433,7 +489,11 @@ public sealed class BatchGenerator : IDisposable
         batch.Recycle();
     }
 
-    public void Dispose() => (_source as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        (_source as IDisposable)?.Dispose();
+        (Transform as IDisposable)?.Dispose();
+    }
 
     /// <summary>Index lists as given; a list left out is every frame not in the other.</summary>
     private static (int[] Training, int[] Validation) ExplicitSplit(int count, int[]? training, int[]? validation)

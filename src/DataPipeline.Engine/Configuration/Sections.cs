@@ -108,6 +108,9 @@ public sealed class BatchSettings
     [ConfigKey("patch_on_label", "Centre each patch on a label maximum (a scatterer), so that no patch is empty; needs patch_size.")]
     public bool PatchOnLabel { get; set; }
 
+    [ConfigKey("sequence_window", "Extend each sample with this many neighbouring steps of its recording on each side (ketos's n_extend): a 2-D frame becomes the [2k+1, H, W] stack of its recording's frames Index-k .. Index+k (same Source), its label the stack of their labels, for a 3-D model. At a recording's ends the nearest step is repeated. 0 = frames as they are.", Min = 0, Max = 64)]
+    public int SequenceWindow { get; set; }
+
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 

@@ -182,6 +182,30 @@ public sealed class FrameStoreReader : IDisposable
             Manifest.Sources[source].Name, checked((int)Indices[position]), positions, _origins[source]);
     }
 
+    /// <summary>
+    /// Every frame's metadata from the per-frame datasets (index, source_id, positions_count) and
+    /// the scatterer column of positions: no data or label value is read.
+    /// </summary>
+    internal FrameMetadata[] ReadMetadata()
+    {
+        var scatterers = new double[Manifest.PositionRows];
+        if (scatterers.Length > 0)
+        {
+            // Only column 1 (scatterer) of the [rows, 5] positions table.
+            var column = new HyperslabSelection(2, [0, 1], [(ulong)scatterers.Length, 1]);
+            _positions!.Read<double>(scatterers.AsSpan(), fileSelection: column, memoryDims: [(ulong)scatterers.Length]);
+        }
+        var metadata = new FrameMetadata[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            var source = Manifest.Sources[SourceIds[i]];
+            int? distinct = PositionCounts[i] < 0 ? null
+                : scatterers.AsSpan((int)PositionStarts[i], PositionCounts[i]).ToArray().Distinct().Count();
+            metadata[i] = new FrameMetadata(i, source.Name, checked((int)Indices[i]), distinct, source.Generator, source.Seed);
+        }
+        return metadata;
+    }
+
     internal int FrameValues => _frameValues;
     internal int LabelValues => _labelValues;
     internal bool HasLabels => _labels is not null;

@@ -71,6 +71,32 @@ public sealed class StreamedFrameStore : IFrameSource, IDisposable
 
     public Frame Read(int position) => Block(position).Frame(position);
 
+    /// <summary>Every frame's metadata, read from the store's per-frame datasets only: no chunk block is read (<see cref="BlocksRead"/> stays as it was).</summary>
+    public IReadOnlyList<FrameMetadata> ReadMetadata()
+    {
+        FrameStoreReader? reader;
+        lock (_gate)
+        {
+            if (!_idle.TryPop(out reader))
+            {
+                reader = FrameStoreReader.Open(Path);
+                _handles.Add(reader);
+            }
+        }
+        try
+        {
+            return reader.ReadMetadata();
+        }
+        catch (Exception e) when (e is not FrameStoreException)
+        {
+            throw new FrameStoreException($"the frames' metadata cannot be read ({e.Message}); the store is damaged or truncated.", Path, e);
+        }
+        finally
+        {
+            lock (_gate) _idle.Push(reader);
+        }
+    }
+
     public IReadOnlyList<ScattererPosition>? CopyTo(int position, Span<float> data, Span<float> label)
     {
         var block = Block(position);

@@ -29,7 +29,24 @@ public sealed class GetBatchCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var batch in Generator.GetBatches(Split, Epoch - 1).Take(First))
-            WriteObject(batch);
+        try
+        {
+            foreach (var batch in Generator.GetBatches(Split, Epoch - 1).Take(First))
+                WriteObject(batch);
+        }
+        catch (BatchTransformException e)
+        {
+            // The batches before it came out; the failing one is named, and the generator's others still can be.
+            WriteError(TransformFailed(e));
+        }
+        if (Generator.Transform is not null)
+            WriteVerbose($"-Transform: {Generator.TransformStatistics} (all batches of this generator so far).");
     }
+
+    /// <summary>A failed -Transform as an error whose target is the batch's id (training/epoch 2/batch 5).</summary>
+    internal static ErrorRecord TransformFailed(BatchTransformException e) =>
+        new(e, "BatchTransformFailed", ErrorCategory.InvalidResult, e.BatchId)
+        {
+            ErrorDetails = new ErrorDetails($"{e.Message} Fix the -Transform script block given to New-BatchGenerator."),
+        };
 }

@@ -171,8 +171,13 @@ public sealed class InvokeUNetTrainingCommand : DataPipelineCmdlet
         }
         // Non-terminating, so a script's -ErrorAction (or $ErrorActionPreference = 'Stop') decides:
         // Stop ends it here, with everything already on disk; Continue still emits the run.
+        if (generator.Transform is not null)
+            WriteVerbose($"-Transform: {generator.TransformStatistics}.");
         if (run.Status == TrainingStatus.Failed)
-            WriteError(new ErrorRecord(new InvalidOperationException(run.Message, run.Error), "TrainingFailed", ErrorCategory.InvalidResult, run));
+            WriteError(run.Error is Engine.Batching.BatchTransformException transform
+                // The batch's id is the target: which batch of which epoch the user's transform failed on.
+                ? new ErrorRecord(new InvalidOperationException(run.Message, transform), "BatchTransformFailed", ErrorCategory.InvalidResult, transform.BatchId)
+                : new ErrorRecord(new InvalidOperationException(run.Message, run.Error), "TrainingFailed", ErrorCategory.InvalidResult, run));
         else if (run.Message.Length > 0)
             WriteVerbose(run.Message);
         WriteObject(run);

@@ -1,7 +1,9 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
+using DataPipeline.PowerShell.Transforms;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -69,6 +71,29 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     /// <summary>Centre patches on label maxima ([batch] patch_on_label).</summary>
     [Parameter]
     public SwitchParameter PatchOnLabel { get; set; }
+
+    /// <summary>
+    /// A query on each frame's metadata ($_ is a FrameMetadata: Source, Index, Scatterers, Generator,
+    /// Seed, Position); only frames for which it is true are batched. A store answers it from its
+    /// metadata datasets, without reading a frame.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public ScriptBlock? Filter { get; set; }
+
+    /// <summary>
+    /// Run on every batch by the worker that built it: param($batch, $random). It may change
+    /// $batch.Data and $batch.Label in place; $random is seeded per batch, so batches stay the same.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public ScriptBlock? Transform { get; set; }
+
+    /// <summary>Neighbouring steps of its recording stacked on each side of every frame ([batch] sequence_window, ketos's n_extend).</summary>
+    [Parameter]
+    [ValidateRange(0, 64)]
+    [Alias("NExtend")]
+    public int SequenceWindow { get; set; }
 
     /// <summary>Chunks of a store whose frames are shuffled together ([batch] shuffle_window).</summary>
     [Parameter]
@@ -156,6 +181,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(Replacement))) _settings.Replacement = Replacement.IsPresent;
         if (IsBound(nameof(PatchSize))) _settings.PatchSize = PatchSize;
         if (IsBound(nameof(PatchOnLabel))) _settings.PatchOnLabel = PatchOnLabel.IsPresent;
+        if (IsBound(nameof(SequenceWindow))) _settings.SequenceWindow = SequenceWindow;
         if (ValidationInput is not null && (IsBound(nameof(ValidationFraction)) || TrainingIndex is not null || ValidationIndex is not null))
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("-ValidationInput is the validation set; leave out -ValidationFraction, -TrainingIndex and -ValidationIndex."),
@@ -196,18 +222,36 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 "NoFrames", ErrorCategory.InvalidArgument, null));
         var sources = new List<IFrameSource>();
         string? opening = null;
+        ScriptBlockBatchTransform? transform = null;
         try
         {
-            if (_frames.Count > 0) sources.Add(new FrameList(_frames));
+            if (_frames.Count > 0) Add(new FrameList(_frames), "the piped frames");
             void OpenStores(IEnumerable<string> paths)
             {
                 foreach (string path in paths)
                 {
                     opening = ResolvePath(path);
-                    sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
+                    Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)), opening);
                 }
             }
+            void Add(IFrameSource source, string name)
+            {
+                IFrameSource? kept = null;
+                try
+                {
+                    kept = Query(source, name);
+                }
+                finally
+                {
+                    if (kept is null) (source as IDisposable)?.Dispose();
+                }
+                if (kept is not null) sources.Add(kept);
+            }
             OpenStores(stores);
+            if (sources.Count == 0)
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-Filter {{{Filter}}} kept no frame of any source; loosen it, or check the metadata with Import-FrameDataset."),
+                    "FilterKeptNothing", ErrorCategory.ObjectNotFound, Filter));
             int trainingSources = sources.Count, trainingFrames = sources.Sum(p => p.Count);
             if (ValidationInput is not null)
             {
@@ -216,16 +260,18 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 if (bad is not null)
                     throw new ArgumentException($"-ValidationInput takes frames or frame store paths, not {bad.GetType().Name} ('{bad}').");
                 var heldFrames = held.OfType<Frame>().ToList();
-                if (heldFrames.Count > 0) sources.Add(new FrameList(heldFrames, "validation"));
+                if (heldFrames.Count > 0) Add(new FrameList(heldFrames, "validation"), "the -ValidationInput frames");
                 OpenStores(held.OfType<string>());
             }
             var source = sources.Count == 1 ? sources[0] : new CombinedFrameSource(sources);
             var sampling = Sampling(sources, trainingSources, trainingFrames, source.Count);
-            WriteObject(new BatchGenerator(source, _settings, _augment, sampling));
+            if (Transform is not null) transform = new ScriptBlockBatchTransform(Transform, _settings.Workers);
+            WriteObject(new BatchGenerator(source, _settings, _augment, sampling, transform));
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or FrameStoreException or Engine.Runtime.MemoryLimitExceededException)
         {
             foreach (var opened in sources) (opened as IDisposable)?.Dispose();
+            transform?.Dispose();
             ThrowTerminatingError(e switch
             {
                 Engine.Runtime.MemoryLimitExceededException limit => new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, limit.Key),
@@ -234,6 +280,43 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : stores),
             });
         }
+    }
+
+    /// <summary>
+    /// <paramref name="source"/>, or the frames of it that -Filter keeps, judged on their metadata
+    /// alone (a store's is read without a frame); null when it keeps none. A source emptied by the
+    /// filter is left out with a warning, unless -SourceWeight counts on it.
+    /// </summary>
+    private IFrameSource? Query(IFrameSource source, string name)
+    {
+        if (Filter is null) return source;
+        var kept = new List<int>();
+        foreach (var metadata in FrameMetadata.Of(source))
+        {
+            Collection<PSObject> answer;
+            try
+            {
+                answer = Filter.InvokeWithContext(null, [new PSVariable("_", metadata)]);
+            }
+            catch (RuntimeException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e.ErrorRecord?.Exception ?? e, "FilterFailed", ErrorCategory.InvalidOperation, metadata)
+                {
+                    ErrorDetails = new ErrorDetails($"-Filter failed on frame {metadata.Index} of {metadata.Source} ({name}): {e.Message}"),
+                });
+                throw; // not reached
+            }
+            if (LanguagePrimitives.IsTrue(answer.Count == 1 ? answer[0] : answer)) kept.Add(metadata.Position);
+        }
+        WriteVerbose($"-Filter kept {kept.Count} of {source.Count} frames of {name}, judged on their metadata alone.");
+        if (kept.Count == source.Count) return source;
+        if (kept.Count > 0) return new FrameSubset(source, kept);
+        if (SourceWeight is not null)
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException($"-Filter kept no frame of {name}, which -SourceWeight gives a weight; loosen the filter or leave that source out."),
+                "FilterEmptiedSource", ErrorCategory.InvalidArgument, name));
+        WriteWarning($"-Filter kept no frame of {name}; it is left out.");
+        return null;
     }
 
     /// <summary>

@@ -91,7 +91,16 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
         Assert.True(result.ExitCode == 0, result.Report);
         var lines = result.Stdout.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         string runId = lines[^1].TrimStart('#');
-        string Field(string label) => Assert.Single(lines, l => l.StartsWith(label + " ")).Split(':', 2)[1].Trim();
+        // A value longer than the console wraps onto indented lines below its label: read them with it.
+        var raw = result.Stdout.Replace("\r", "").Split('\n');
+        string Field(string label)
+        {
+            int at = Assert.Single(Enumerable.Range(0, raw.Length), i => raw[i].StartsWith(label + " "));
+            string value = raw[at].Split(':', 2)[1].Trim();
+            for (int i = at + 1; i < raw.Length && raw[i].StartsWith(' ') && raw[i].Trim().Length > 0; i++)
+                value += raw[i].Trim();
+            return value;
+        }
         Assert.Equal(runId, Field("RunId"));
         Assert.Equal("Completed", Field("Status"));
         // Every line is a property of the run, so what is shown can be sorted and filtered on.

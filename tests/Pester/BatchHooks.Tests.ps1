@@ -44,7 +44,7 @@ Describe 'New-BatchGenerator -Filter' {
     }
 
     It 'stops with FilterKeptNothing when no frame matches, and FilterFailed naming the frame when the query throws' {
-        { New-BatchGenerator -Path $store -Filter { $_.Scatterers -gt 1000 } } |
+        { New-BatchGenerator -Path $store -Filter { $_.Scatterers -gt 1000 } -WarningAction SilentlyContinue } |
             Should -Throw -ErrorId 'FilterKeptNothing,DataPipeline.PowerShell.Commands.NewBatchGeneratorCommand'
         $failure = try { New-BatchGenerator -Path $store -Filter { if ($_.Index -eq 7) { throw 'no such field' } else { $true } } } catch { $_ }
         $failure.FullyQualifiedErrorId | Should -Be 'FilterFailed,DataPipeline.PowerShell.Commands.NewBatchGeneratorCommand'

@@ -37,6 +37,24 @@ Describe 'New-BatchGenerator -Filter' {
         @($indices | ForEach-Object { $generator.ReadFrame($_).Index } | Sort-Object) | Should -Be @($rich.Index | Sort-Object)
     }
 
+    It 'answers from a store whose frame chunks are damaged, since it reads none of them' {
+        # Noisy 64x64 frames do not compress, so their chunks fill the middle of the file: overwrite it.
+        $big = New-SyntheticFrame -Count 64 -Size 64 -Scatterers 1, 8 -NoiseStd 0.2 -Seed 3
+        $damaged = Join-Path $TestDrive 'damaged.h5'
+        $big | Export-FrameDataset -Path $damaged
+        $bytes = [System.IO.File]::ReadAllBytes($damaged)
+        [Array]::Fill($bytes, [byte] 0xAB, [int]($bytes.Length / 4), [int]($bytes.Length / 2))
+        [System.IO.File]::WriteAllBytes($damaged, $bytes)
+
+        $generator = New-BatchGenerator -Path $damaged -Filter { $_.Scatterers -gt 3 } -ValidationFraction 0
+        $generator.FrameCount | Should -Be @($big | Where-Object { $_.ScattererCount -gt 3 }).Count
+        # The frames themselves are unreadable now, and say so.
+        { Import-FrameDataset -Path $damaged -ErrorAction Stop } | Should -Throw -ErrorId 'FrameStoreDamaged,*'
+        $failure = try { $generator | Get-Batch -ErrorAction Stop } catch { $_ }
+        $failure.FullyQualifiedErrorId | Should -Be 'FrameStoreUnreadable,DataPipeline.PowerShell.Commands.GetBatchCommand'
+        $failure.TargetObject | Should -Be $damaged
+    }
+
     It 'queries piped frames on the same metadata' {
         $generator = $frames | New-BatchGenerator -Filter { $_.Index % 4 -eq 0 -and $_.Generator } -ValidationFraction 0
         $generator.FrameCount | Should -Be 10

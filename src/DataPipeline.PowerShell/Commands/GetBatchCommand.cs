@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using DataPipeline.Engine.Batching;
+using DataPipeline.Engine.Frames;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -38,6 +39,13 @@ public sealed class GetBatchCommand : DataPipelineCmdlet
         {
             // The batches before it came out; the failing one is named, and the generator's others still can be.
             WriteError(TransformFailed(e));
+        }
+        catch (FrameStoreException e)
+        {
+            WriteError(new ErrorRecord(e, "FrameStoreUnreadable", ErrorCategory.InvalidData, e.Path)
+            {
+                ErrorDetails = new ErrorDetails($"{e.Message} Check the store with Import-FrameDataset (it verifies the content hash), or write it again."),
+            });
         }
         if (Generator.Transform is not null)
             WriteVerbose($"-Transform: {Generator.TransformStatistics} (all batches of this generator so far).");

@@ -86,6 +86,29 @@ public sealed class BatchQueryTests : IDisposable
     }
 
     [Fact]
+    public void AStoreWhoseFrameChunksAreDamagedStillAnswersAQuery()
+    {
+        // Random values do not compress: the frames' chunks fill the middle of the file, the few
+        // bytes of metadata datasets lie elsewhere. Overwrite the middle half of the file.
+        var frames = StreamedBatchTests.BigFrames(64);
+        string path = Path.Combine(_dir, "damaged.h5");
+        using (var writer = FrameStoreWriter.Create(path))
+        {
+            foreach (var frame in frames) writer.Add(frame);
+            writer.Commit();
+        }
+        var bytes = File.ReadAllBytes(path);
+        Array.Fill(bytes, (byte)0xAB, bytes.Length / 4, bytes.Length / 2);
+        File.WriteAllBytes(path, bytes);
+
+        using var store = StreamedFrameStore.Open(path, 8);
+        var metadata = FrameMetadata.Of(store);
+        Assert.Equal(frames.Select((f, i) => FrameMetadata.Of(f, i)), metadata);
+        // The frames themselves cannot be read any more: the query never needed them.
+        Assert.Throws<FrameStoreException>(() => Enumerable.Range(0, 64).Select(store.Read).ToList());
+    }
+
+    [Fact]
     public void SubsetRefusesNothingKeptAndFramesTwice()
     {
         var list = new FrameList(Frames(3));

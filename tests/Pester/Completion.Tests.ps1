@@ -31,6 +31,15 @@ Describe 'Sweep keys inside Invoke-TrainingSweep -Parameter @{ ... }' {
         Complete "Invoke-TrainingSweep -Pa:@{ 'model.depth' = 2; model.filt" | Should -Be "'model.filters'"
     }
 
+    It 'are offered to PSReadLine, which asks CommandCompletion.CompleteInput with a PowerShell on the current runspace' {
+        $line = "Invoke-TrainingSweep -Parameter @{ 'model.depth' = 2; model.filt"
+        $shell = [powershell]::Create([System.Management.Automation.RunspaceMode]::CurrentRunspace)
+        try {
+            [System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null, $shell).CompletionMatches.CompletionText |
+                Should -Be "'model.filters'"
+        } finally { $shell.Dispose() }
+    }
+
     It 'replace only the word typed' {
         $line = "Invoke-TrainingSweep -Parameter @{ 'model.depth' = 2; training.epo"
         $result = TabExpansion2 -inputScript $line -cursorColumn $line.Length

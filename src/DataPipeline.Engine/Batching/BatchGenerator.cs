@@ -321,7 +321,7 @@ public sealed class BatchGenerator : IDisposable
                     positions[i] = Fetch(indices[i], dataOut, labelOut);
                     continue;
                 }
-                var draw = Augmenter.Draw(random);
+                var draw = Augmenter.Draw(random, frameShape);
                 if (!draw.Permutes && !draw.Resamples)
                 {
                     // Nothing moves: the frame goes straight into the batch and is scaled and noised

@@ -114,6 +114,14 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [Parameter]
     public SwitchParameter Flip { get; set; }
 
+    /// <summary>Left-right flips only, with probability 1/2 ([augment] flip_horizontal).</summary>
+    [Parameter]
+    public SwitchParameter FlipHorizontal { get; set; }
+
+    /// <summary>Up-down flips only, with probability 1/2 ([augment] flip_vertical).</summary>
+    [Parameter]
+    public SwitchParameter FlipVertical { get; set; }
+
     [Parameter]
     public SwitchParameter Rot90 { get; set; }
 
@@ -127,6 +135,34 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateRange(0.0, 4096.0)]
     public double ShiftPx { get; set; }
 
+    /// <summary>Zoom factors uniform in [lo, hi] ([augment] zoom).</summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[]? Zoom { get; set; }
+
+    /// <summary>Shear angles uniform in [-ShearDeg, ShearDeg] ([augment] shear_deg).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 80.0)]
+    public double ShearDeg { get; set; }
+
+    /// <summary>Standard deviation of the elastic displacement, data pixels ([augment] elastic_alpha_px).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1000.0)]
+    public double ElasticAlphaPx { get; set; }
+
+    /// <summary>Smoothness of the elastic displacement, data pixels ([augment] elastic_sigma_px).</summary>
+    [Parameter]
+    [ValidateRange(0.5, 1000.0)]
+    public double ElasticSigmaPx { get; set; }
+
+    /// <summary>What the geometric transforms show outside the frame ([augment] fill_mode).</summary>
+    [Parameter]
+    public FillMode FillMode { get; set; }
+
+    /// <summary>The data value outside the frame under -FillMode Constant ([augment] fill_value).</summary>
+    [Parameter]
+    public double FillValue { get; set; }
+
     /// <summary>Probability that a scatterer is dropped from a simulated sample's data ([augment] out_of_plane).</summary>
     [Parameter]
     [ValidateRange(0.0, 1.0)]
@@ -136,6 +172,11 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [Parameter]
     [ValidateCount(2, 2)]
     public double[]? IntensityScale { get; set; }
+
+    /// <summary>Offsets uniform in [lo, hi] added to the data ([augment] intensity_shift).</summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[]? IntensityShift { get; set; }
 
     private BatchSettings _settings = new();
     private AugmentSettings _augment = new();
@@ -171,6 +212,15 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(ShiftPx))) _augment.ShiftPx = ShiftPx;
         if (IsBound(nameof(OutOfPlane))) _augment.OutOfPlane = OutOfPlane;
         if (IsBound(nameof(IntensityScale))) _augment.IntensityScale = new DoubleRange(IntensityScale![0], IntensityScale[1]);
+        if (IsBound(nameof(FlipHorizontal))) _augment.FlipHorizontal = FlipHorizontal.IsPresent;
+        if (IsBound(nameof(FlipVertical))) _augment.FlipVertical = FlipVertical.IsPresent;
+        if (IsBound(nameof(Zoom))) _augment.Zoom = new DoubleRange(Zoom![0], Zoom[1]);
+        if (IsBound(nameof(ShearDeg))) _augment.ShearDeg = ShearDeg;
+        if (IsBound(nameof(ElasticAlphaPx))) _augment.ElasticAlphaPx = ElasticAlphaPx;
+        if (IsBound(nameof(ElasticSigmaPx))) _augment.ElasticSigmaPx = ElasticSigmaPx;
+        if (IsBound(nameof(FillMode))) _augment.FillMode = FillMode;
+        if (IsBound(nameof(FillValue))) _augment.FillValue = FillValue;
+        if (IsBound(nameof(IntensityShift))) _augment.IntensityShift = new DoubleRange(IntensityShift![0], IntensityShift[1]);
     }
 
     protected override void ProcessRecord()

@@ -98,4 +98,5 @@ internal sealed class BatchBufferPool(int dataLength, int labelLength, int capac
 /// <param name="TrainingIndex">The training frames; null = every frame not in ValidationIndex.</param>
 /// <param name="ValidationIndex">The validation frames; null = every frame not in TrainingIndex.</param>
 /// <param name="Weights">One non-negative weight per frame; training draws frames with replacement in proportion to them.</param>
-public sealed record BatchSampling(int[]? TrainingIndex = null, int[]? ValidationIndex = null, double[]? Weights = null);
+/// <param name="PatchMask">H x W data pixels, row-major: true where a patch's centre may lie (needs patch_size); null = anywhere.</param>
+public sealed record BatchSampling(int[]? TrainingIndex = null, int[]? ValidationIndex = null, double[]? Weights = null, bool[]? PatchMask = null);

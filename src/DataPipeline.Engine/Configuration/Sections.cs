@@ -109,6 +109,9 @@ public sealed class BatchSettings
     [ConfigKey("patch_on_label", "Centre each patch on a label maximum (a scatterer), so that no patch is empty; needs patch_size.")]
     public bool PatchOnLabel { get; set; }
 
+    [ConfigKey("patch_mirror", "Let patches reach past the frame's edges (their centre anywhere in the frame), the frame mirrored there as fill_mode reflect does; positions gain the mirrored scatterers. Needs patch_size.")]
+    public bool PatchMirror { get; set; }
+
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 

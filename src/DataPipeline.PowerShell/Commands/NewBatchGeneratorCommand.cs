@@ -70,6 +70,15 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [Parameter]
     public SwitchParameter PatchOnLabel { get; set; }
 
+    /// <summary>Patches may reach past the frame's edges, mirrored there ([batch] patch_mirror).</summary>
+    [Parameter]
+    public SwitchParameter PatchMirror { get; set; }
+
+    /// <summary>Where patch centres may lie: a 2-D array (or array of rows) of the frames' data size, non-zero = allowed.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? PatchMask { get; set; }
+
     /// <summary>Chunks of a store whose frames are shuffled together ([batch] shuffle_window).</summary>
     [Parameter]
     [ValidateRange(1, 4096)]
@@ -197,6 +206,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(Replacement))) _settings.Replacement = Replacement.IsPresent;
         if (IsBound(nameof(PatchSize))) _settings.PatchSize = PatchSize;
         if (IsBound(nameof(PatchOnLabel))) _settings.PatchOnLabel = PatchOnLabel.IsPresent;
+        if (IsBound(nameof(PatchMirror))) _settings.PatchMirror = PatchMirror.IsPresent;
         if (ValidationInput is not null && (IsBound(nameof(ValidationFraction)) || TrainingIndex is not null || ValidationIndex is not null))
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("-ValidationInput is the validation set; leave out -ValidationFraction, -TrainingIndex and -ValidationIndex."),
@@ -310,9 +320,18 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 for (int i = 0; i < own.Length; i++) own[i] = sum > 0 ? own[i] / sum * SourceWeight[s] : 0;
             }
         }
+        bool[]? mask = null;
+        if (PatchMask is not null)
+        {
+            var (values, h, w) = PatchMaskArgument.Convert(PatchMask);
+            var shape = sources[0].FrameShape;
+            if (h != shape[^2] || w != shape[^1])
+                throw new ArgumentException($"-PatchMask is {h}x{w}, but the frames are {shape[^2]}x{shape[^1]}; give one value per data pixel.");
+            mask = values;
+        }
         if (ValidationInput is not null)
-            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights);
-        if (TrainingIndex is null && ValidationIndex is null && weights is null) return null;
-        return new BatchSampling(TrainingIndex, ValidationIndex, weights);
+            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights, mask);
+        if (TrainingIndex is null && ValidationIndex is null && weights is null && mask is null) return null;
+        return new BatchSampling(TrainingIndex, ValidationIndex, weights, mask);
     }
 }

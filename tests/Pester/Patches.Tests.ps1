@@ -1,0 +1,85 @@
+# Patches: Get-FramePatch into a frame store, and New-BatchGenerator's masked, mirrored patches (Pester 5 syntax).
+
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+}
+
+Describe 'Get-FramePatch' {
+    BeforeAll {
+        $frames = New-SyntheticFrame -Count 6 -Size 16 -SizeRatio 2 -Seed 9
+        $store = Join-Path ([System.IO.Path]::GetTempPath()) "dp-patches-$([guid]::NewGuid()).h5"
+    }
+    AfterAll {
+        if (Test-Path $store) { Remove-Item $store }
+    }
+
+    It 'writes up to -MaxPerFrame distinct patches per frame to a store that reads back as cut' {
+        $patches = @($frames | Get-FramePatch -Size 8 -MaxPerFrame 3 -Seed 1)
+        $patches | Should -HaveCount 18
+        $patches | Export-FrameDataset -Path $store
+        $back = @(Import-FrameDataset -Path $store)
+        $back | Should -HaveCount 18
+        foreach ($k in 0, 7, 17) {
+            $patch = $back[$k]
+            $patch.Shape -join "x" | Should -Be "8x8"
+            $patch.LabelShape -join "x" | Should -Be "16x16"
+            # The source names the frame and the corner; the data are that window of the frame, by hand.
+            $patch.Source -match '#(\d+)@\((\d+),(\d+)\)$' | Should -BeTrue
+            $frame = $frames[[int]$Matches[1]]; $top = [int]$Matches[2]; $left = [int]$Matches[3]
+            for ($r = 0; $r -lt 8; $r++) {
+                for ($c = 0; $c -lt 8; $c++) { $patch.Data[8 * $r + $c] | Should -Be $frame.Data[16 * ($top + $r) + $left + $c] }
+            }
+            $patch.Label[0] | Should -Be $frame.Label[32 * (2 * $top) + 2 * $left]
+            $inside = @($frame.Positions | Where-Object { $_.Row - $top -ge -0.5 -and $_.Row - $top -lt 7.5 -and $_.Column - $left -ge -0.5 -and $_.Column - $left -lt 7.5 })
+            @($patch.Positions) | Should -HaveCount $inside.Count
+        }
+        # Distinct places within each frame.
+        ($patches | Group-Object { $_.Source } | Where-Object Count -gt 1) | Should -BeNullOrEmpty
+    }
+
+    It 'keeps patch centres inside -Mask and reports a mask of the wrong size' {
+        $mask = [bool[,]]::new(16, 16)
+        $mask[10, 5] = $true
+        $one = @($frames[0] | Get-FramePatch -Size 4 -Mask $mask -MaxPerFrame 5)
+        $one | Should -HaveCount 1          # one allowed centre, one place
+        $one[0].Source | Should -BeLike '*@(8,3)'
+        $small = [bool[,]]::new(8, 8)
+        $frames[0] | Get-FramePatch -Size 4 -Mask $small -ErrorVariable bad -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'FrameNotPatchable*'
+        { $frames[0] | Get-FramePatch -Size 4 -Mask 'nope' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidPatchMask*'
+        { $frames[0] | Get-FramePatch -ErrorAction Stop } | Should -Throw -ErrorId 'NoPatchSize*'
+    }
+
+    It 'mirrors a patch past the edge' {
+        $mask = [bool[,]]::new(16, 16)
+        $mask[0, 0] = $true
+        $patch = $frames[0] | Get-FramePatch -Size 4 -Mask $mask -Mirror
+        $patch.Source | Should -BeLike '*@(-2,-2)'
+        # Rows and columns -2, -1 mirror to 1, 0.
+        $patch.Data[0] | Should -Be $frames[0].Data[16 * 1 + 1]
+        $patch.Data[5] | Should -Be $frames[0].Data[0]
+    }
+}
+
+Describe 'New-BatchGenerator patches' {
+    BeforeAll {
+        $frames = New-SyntheticFrame -Count 8 -Size 16 -SizeRatio 2 -Seed 4
+    }
+
+    It 'draws patches only where -PatchMask allows, mirrored with -PatchMirror' {
+        $mask = @(foreach ($r in 0..15) { , @(foreach ($c in 0..15) { [int]($r -eq 15 -and $c -eq 15) }) })
+        $g = New-BatchGenerator -InputObject $frames -BatchSize 8 -ValidationFraction 0 -Seed 2 -Shuffle:$false -PatchSize 4 -PatchMask $mask -PatchMirror
+        $g.PatchMirror | Should -BeTrue
+        $g.PatchMasked | Should -BeTrue
+        $b = Get-Batch -Generator $g -First 1
+        # Centre (15, 15): the patch covers rows and columns 13..16, 16 mirrored to 15.
+        $frame = $frames[$b.Indices[0]]
+        $b.Data[0] | Should -Be $frame.Data[16 * 13 + 13]
+        $b.Data[15] | Should -Be $frame.Data[16 * 15 + 15]
+        $b.Data[3] | Should -Be $frame.Data[16 * 13 + 15]
+    }
+
+    It 'refuses a mask of another size than the frames' {
+        { New-BatchGenerator -InputObject $frames -PatchSize 4 -PatchMask ([bool[,]]::new(3, 3)) -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFrames*'
+    }
+}

@@ -83,3 +83,37 @@ Describe 'New-BatchGenerator patches' {
         { New-BatchGenerator -InputObject $frames -PatchSize 4 -PatchMask ([bool[,]]::new(3, 3)) -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFrames*'
     }
 }
+
+Describe 'New-BatchGenerator classes and frame limits per source' {
+    BeforeAll {
+        $a = New-SyntheticFrame -Count 6 -Size 16 -SizeRatio 2 -Seed 1
+        $store = Join-Path ([System.IO.Path]::GetTempPath()) "dp-classes-$([guid]::NewGuid()).h5"
+        New-SyntheticFrame -Count 8 -Size 16 -SizeRatio 2 -Seed 2 | Export-FrameDataset -Path $store
+    }
+    AfterAll {
+        if (Test-Path $store) { Remove-Item $store }
+    }
+
+    It 'carries each source''s class on every batch and keeps only -MaxFrames of each source' {
+        $g = New-BatchGenerator -InputObject $a -Path $store -ClassLabel 0, 2 -MaxFrames 3, 5 -BatchSize 4 -ValidationFraction 0 -Seed 1
+        $g.FrameCount | Should -Be 8
+        $g.ClassCount | Should -Be 3
+        $seen = 0
+        foreach ($b in Get-Batch -Generator $g) {
+            for ($i = 0; $i -lt $b.Count; $i++) {
+                # Positions 0-2 are the first three piped frames (class 0), 3-7 the store's first five (class 2).
+                $b.ClassLabels[$i] | Should -Be ($(if ($b.Indices[$i] -lt 3) { 0 } else { 2 }))
+                $b.Sources[$i] | Should -Be ($(if ($b.Indices[$i] -lt 3) { 'pipeline' } else { Split-Path $store -Leaf }))
+                $seen++
+            }
+        }
+        $seen | Should -Be 8
+        (New-BatchGenerator -InputObject $a -MaxFrames 2).FrameCount | Should -Be 2
+    }
+
+    It 'refuses a class list or frame limits that do not match the sources' {
+        { New-BatchGenerator -InputObject $a -Path $store -ClassLabel 1 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFrames*'
+        { New-BatchGenerator -InputObject $a -Path $store -MaxFrames 1, 2, 3 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFrames*'
+        { New-BatchGenerator -InputObject $a -ClassLabel -1 -ErrorAction Stop } | Should -Throw
+    }
+}

@@ -28,6 +28,7 @@ public sealed class BatchGenerator : IDisposable
     private readonly BatchBufferPool _pool;
     private readonly double[]? _cumulative; // running sums of the training frames' weights, when weighted
     private readonly PatchCutter? _patches;
+    private readonly int[]? _classes; // each frame's class, when the sources have classes
 
     public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null)
         : this(new FrameList(frames), settings, augment, sampling)
@@ -85,6 +86,14 @@ public sealed class BatchGenerator : IDisposable
             if (!(sum > 0)) throw new ArgumentException("The training frames' weights are all zero; at least one must be positive.", nameof(sampling));
         }
         Replacement = settings.Replacement || _cumulative is not null;
+        if (sampling?.ClassLabels is int[] classes)
+        {
+            if (classes.Length != source.Count)
+                throw new ArgumentException($"{classes.Length} class labels for {source.Count} frames; give one class per frame.", nameof(sampling));
+            if (classes.Any(c => c < 0))
+                throw new ArgumentException($"Class labels are integers from 0; got {classes.First(c => c < 0)}.", nameof(sampling));
+            _classes = classes;
+        }
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
@@ -155,6 +164,12 @@ public sealed class BatchGenerator : IDisposable
     public Augmenter Augmenter { get; }
 
     public int FrameCount => _source.Count;
+
+    /// <summary>How many classes the frames' labels span (the largest class + 1); 0 when there are none.</summary>
+    public int ClassCount => _classes is null ? 0 : _classes.Max() + 1;
+
+    /// <summary>The class of the frame at generator position <paramref name="index"/>; null when there are none.</summary>
+    public int? ClassOf(int index) => _classes?[index];
     public int TrainingCount => _training.Length;
     public int ValidationCount => _validation.Length;
 
@@ -353,7 +368,10 @@ public sealed class BatchGenerator : IDisposable
         }
         var sources = Array.ConvertAll(indices, _source.SourceLabel);
         return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
-            label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null);
+            label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null)
+        {
+            ClassLabels = _classes is null ? null : Array.ConvertAll(indices, i => _classes[i]),
+        };
     }
 
     /// <summary>

@@ -61,6 +61,21 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateNotNullOrEmpty]
     public double[]? SourceWeight { get; set; }
 
+    /// <summary>
+    /// One integer class per source (piped frames, each -Path, then -ValidationInput's frames and
+    /// stores), carried on every batch as ClassLabels (multi_source_array's class_list).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateRange(0, int.MaxValue)]
+    public int[]? ClassLabel { get; set; }
+
+    /// <summary>Keep only the first N frames of each source: one value for all, or one per source in -ClassLabel's order.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateRange(1, int.MaxValue)]
+    public int[]? MaxFrames { get; set; }
+
     /// <summary>Side of the random square patches cut from each frame, in data pixels ([batch] patch_size).</summary>
     [Parameter]
     [ValidateRange(1, 65536)]
@@ -258,13 +273,14 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         string? opening = null;
         try
         {
-            if (_frames.Count > 0) sources.Add(new FrameList(_frames));
+            void Add(IFrameSource source) => sources.Add(Limit(source, sources.Count));
+            if (_frames.Count > 0) Add(new FrameList(_frames));
             void OpenStores(IEnumerable<string> paths)
             {
                 foreach (string path in paths)
                 {
                     opening = ResolvePath(path);
-                    sources.Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
+                    Add(StreamedFrameStore.Open(opening, BatchGenerator.CacheBlocksFor(_settings)));
                 }
             }
             OpenStores(stores);
@@ -276,9 +292,11 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 if (bad is not null)
                     throw new ArgumentException($"-ValidationInput takes frames or frame store paths, not {bad.GetType().Name} ('{bad}').");
                 var heldFrames = held.OfType<Frame>().ToList();
-                if (heldFrames.Count > 0) sources.Add(new FrameList(heldFrames, "validation"));
+                if (heldFrames.Count > 0) Add(new FrameList(heldFrames, "validation"));
                 OpenStores(held.OfType<string>());
             }
+            if (MaxFrames is not null && MaxFrames.Length != 1 && MaxFrames.Length != sources.Count)
+                throw new ArgumentException($"-MaxFrames has {MaxFrames.Length} values for {sources.Count} sources; give one for all, or one per source (piped frames, each -Path, then -ValidationInput's).");
             var source = sources.Count == 1 ? sources[0] : new CombinedFrameSource(sources);
             var sampling = Sampling(sources, trainingSources, trainingFrames, source.Count);
             WriteObject(new BatchGenerator(source, _settings, _augment, sampling));
@@ -294,6 +312,14 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : stores),
             });
         }
+    }
+
+    /// <summary>Source <paramref name="k"/> cut to its -MaxFrames, when it has one.</summary>
+    private IFrameSource Limit(IFrameSource source, int k)
+    {
+        if (MaxFrames is null) return source;
+        int? limit = MaxFrames.Length == 1 ? MaxFrames[0] : k < MaxFrames.Length ? MaxFrames[k] : null;
+        return limit is int n && n < source.Count ? new FirstFramesSource(source, n) : source;
     }
 
     /// <summary>
@@ -320,6 +346,13 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 for (int i = 0; i < own.Length; i++) own[i] = sum > 0 ? own[i] / sum * SourceWeight[s] : 0;
             }
         }
+        int[]? classes = null;
+        if (ClassLabel is not null)
+        {
+            if (ClassLabel.Length != sources.Count)
+                throw new ArgumentException($"-ClassLabel has {ClassLabel.Length} values for {sources.Count} sources; give one class per source (piped frames first, then each -Path, then -ValidationInput's frames and stores).");
+            classes = sources.SelectMany((s, k) => Enumerable.Repeat(ClassLabel[k], s.Count)).ToArray();
+        }
         bool[]? mask = null;
         if (PatchMask is not null)
         {
@@ -330,8 +363,8 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
             mask = values;
         }
         if (ValidationInput is not null)
-            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights, mask);
-        if (TrainingIndex is null && ValidationIndex is null && weights is null && mask is null) return null;
-        return new BatchSampling(TrainingIndex, ValidationIndex, weights, mask);
+            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights, mask, classes);
+        if (TrainingIndex is null && ValidationIndex is null && weights is null && mask is null && classes is null) return null;
+        return new BatchSampling(TrainingIndex, ValidationIndex, weights, mask, classes);
     }
 }

@@ -106,5 +106,6 @@ internal sealed class BatchBufferPool(int dataLength, int labelLength, int capac
 /// <param name="Weights">One non-negative weight per frame; training draws frames with replacement in proportion to them.</param>
 /// <param name="PatchMask">H x W data pixels, row-major: true where a patch's centre may lie (needs patch_size); null = anywhere.</param>
 /// <param name="ClassLabels">One integer class (0 or more) per frame, carried on batches as Batch.ClassLabels; null = none.</param>
+/// <param name="ClassWeights">One non-negative loss weight per class (needs ClassLabels): training weights each sample's loss by its class's.</param>
 public sealed record BatchSampling(int[]? TrainingIndex = null, int[]? ValidationIndex = null, double[]? Weights = null, bool[]? PatchMask = null,
-    int[]? ClassLabels = null);
+    int[]? ClassLabels = null, double[]? ClassWeights = null);

@@ -94,6 +94,16 @@ public sealed class BatchGenerator : IDisposable
                 throw new ArgumentException($"Class labels are integers from 0; got {classes.First(c => c < 0)}.", nameof(sampling));
             _classes = classes;
         }
+        if (sampling?.ClassWeights is double[] classWeights)
+        {
+            if (_classes is null)
+                throw new ArgumentException("Class weights weight each sample's loss by its class, so they need class labels.", nameof(sampling));
+            if (classWeights.Length < ClassCount)
+                throw new ArgumentException($"{classWeights.Length} class weights for {ClassCount} classes (0 to {ClassCount - 1}); give one weight per class.", nameof(sampling));
+            if (classWeights.Any(w => !double.IsFinite(w) || w < 0))
+                throw new ArgumentException("Class weights must be finite and not negative.", nameof(sampling));
+            ClassWeights = classWeights;
+        }
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
@@ -167,6 +177,9 @@ public sealed class BatchGenerator : IDisposable
 
     /// <summary>How many classes the frames' labels span (the largest class + 1); 0 when there are none.</summary>
     public int ClassCount => _classes is null ? 0 : _classes.Max() + 1;
+
+    /// <summary>Each class's weight on the training loss (indexed by class); null = every sample counts the same.</summary>
+    public double[]? ClassWeights { get; }
 
     /// <summary>The class of the frame at generator position <paramref name="index"/>; null when there are none.</summary>
     public int? ClassOf(int index) => _classes?[index];

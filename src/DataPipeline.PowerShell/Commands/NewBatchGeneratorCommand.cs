@@ -70,6 +70,11 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int[]? ClassLabel { get; set; }
 
+    /// <summary>One loss weight per class (-ClassLabel's classes 0, 1, ...): training weights each sample's loss by its class's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public double[]? ClassWeight { get; set; }
+
     /// <summary>Keep only the first N frames of each source: one value for all, or one per source in -ClassLabel's order.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -363,8 +368,8 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
             mask = values;
         }
         if (ValidationInput is not null)
-            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights, mask, classes);
-        if (TrainingIndex is null && ValidationIndex is null && weights is null && mask is null && classes is null) return null;
-        return new BatchSampling(TrainingIndex, ValidationIndex, weights, mask, classes);
+            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights, mask, classes, ClassWeight);
+        if (TrainingIndex is null && ValidationIndex is null && weights is null && mask is null && classes is null && ClassWeight is null) return null;
+        return new BatchSampling(TrainingIndex, ValidationIndex, weights, mask, classes, ClassWeight);
     }
 }

@@ -111,6 +111,16 @@ Describe 'New-BatchGenerator classes and frame limits per source' {
         (New-BatchGenerator -InputObject $a -MaxFrames 2).FrameCount | Should -Be 2
     }
 
+    It 'weights the training loss by class: zero weights leave nothing to learn, validation stays unweighted' {
+        $config = [System.IO.Path]::Combine($PSScriptRoot, 'TestData', 'small.toml')
+        $frames = New-SyntheticFrame -Count 16 -Size 16 -Seed 5 -Config $config
+        $run = New-BatchGenerator -InputObject $frames -ClassLabel 1 -ClassWeight 0, 0 -Config $config |
+            Invoke-UNetTraining -Config $config -Epochs 1 -OutputDirectory ([System.IO.Path]::Combine($TestDrive, 'weighted'))
+        $run.History[0].Loss | Should -Be 0
+        $run.History[0].ValLoss | Should -BeGreaterThan 0
+        { New-BatchGenerator -InputObject $frames -ClassWeight 1 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFrames*'
+    }
+
     It 'refuses a class list or frame limits that do not match the sources' {
         { New-BatchGenerator -InputObject $a -Path $store -ClassLabel 1 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFrames*'
         { New-BatchGenerator -InputObject $a -Path $store -MaxFrames 1, 2, 3 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFrames*'

@@ -31,16 +31,21 @@ internal static class AugmentGeometry
         for (int i = 0; i < h; i++)
         {
             var row = dst.Slice(i * w, w);
+            if (elastic is null)
+            {
+                // Source coordinates are linear along a row, so they are stepped rather than recomputed.
+                double a = i + 0.5 - cr - sr, b = 0.5 - cc - sc;
+                double y = ma * a + mb * b + cr - 0.5, x = mc * a + md * b + cc - 0.5;
+                for (int j = 0; j < w; j++, y += mb, x += md)
+                    row[j] = y >= 0 && y < h - 1 && x >= 0 && x < w - 1
+                        ? PlaneSampler.Interior(src, w, y, x)
+                        : PlaneSampler.Sample(src, h, w, y, x, draw.Fill, fill);
+                continue;
+            }
             for (int j = 0; j < w; j++)
             {
-                double ur = i + 0.5, uc = j + 0.5;
-                if (elastic is not null)
-                {
-                    var (er, ec) = elastic.At(ur / ratio, uc / ratio);
-                    ur += er * ratio;
-                    uc += ec * ratio;
-                }
-                double a = ur - cr - sr, b = uc - cc - sc;
+                var (er, ec) = elastic.At((i + 0.5) / ratio, (j + 0.5) / ratio);
+                double a = i + 0.5 + er * ratio - cr - sr, b = j + 0.5 + ec * ratio - cc - sc;
                 double y = ma * a + mb * b + cr - 0.5, x = mc * a + md * b + cc - 0.5;
                 row[j] = PlaneSampler.Sample(src, h, w, y, x, draw.Fill, fill);
             }

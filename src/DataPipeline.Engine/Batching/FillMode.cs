@@ -56,6 +56,17 @@ internal static class PlaneSampler
         return top + (bottom - top) * fy;
     }
 
+    /// <summary>Bilinear at (y, x) known to lie in [0, h - 1) x [0, w - 1): the common case, with no edge handling.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static float Interior(ReadOnlySpan<float> src, int w, double y, double x)
+    {
+        int y0 = (int)y, x0 = (int)x, k = y0 * w + x0;
+        float fy = (float)(y - y0), fx = (float)(x - x0);
+        float a = src[k], b = src[k + 1], c = src[k + w], d = src[k + w + 1];
+        float top = a + (b - a) * fx, bottom = c + (d - c) * fx;
+        return top + (bottom - top) * fy;
+    }
+
     /// <summary>
     /// An index coordinate folded into [-0.5, n - 0.5) by mirroring at the frame's edges (period 2n
     /// in continuous coordinates u = y + 0.5), so pixel -1 is pixel 0 and pixel n is pixel n - 1.

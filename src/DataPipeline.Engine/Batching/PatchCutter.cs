@@ -49,9 +49,6 @@ public sealed class PatchCutter
     public bool Mirror { get; }
     public bool Masked => _allowed is not null;
 
-    /// <summary>How many distinct places a patch can take in a frame (its centre's possible pixels).</summary>
-    public int PlaceCount => _allowed?.Length ?? (Mirror ? _h * _w : (_h - Size + 1) * (_w - Size + 1));
-
     private bool Fits(int row, int column) =>
         Mirror || (row - Size / 2 >= 0 && row - Size / 2 + Size <= _h && column - Size / 2 >= 0 && column - Size / 2 + Size <= _w);
 

@@ -73,7 +73,7 @@ public class PatchCutterTests
     public void PlacesPerFrameAreDistinctAndNoMoreThanThereAre()
     {
         var cutter = new PatchCutter([6, 6], 1, 4);
-        Assert.Equal(9, cutter.PlaceCount);
+        // A 4x4 patch fits at 3 x 3 = 9 places of a 6x6 frame.
         var places = cutter.PlaceMany(new float[36], 20, new SeededRandom(1));
         Assert.Equal(9, places.Distinct().Count());
         Assert.Equal(9, places.Count);

@@ -28,6 +28,7 @@
         'New-TrainingConfig'
         'Export-FrameDataset'
         'Import-FrameDataset'
+        'Get-FramePatch'
         'Export-FramePreview'
         'Measure-Localization'
         'Test-UNetModel'

@@ -59,6 +59,50 @@ Describe 'New-BatchGenerator augmentation' {
         }
     }
 
+    It 'zooms data, label and positions together, filling the data with -FillValue and the label with 0' {
+        # A fixed zoom of 1/2 about the centre: output u (pixel edge at 0) reads 8 + 2 (u - 8), outside the frame for the 4 outer pixels.
+        $g = New-BatchGenerator -InputObject $frames -BatchSize 4 -ValidationFraction 0 -Seed 1 -Zoom 0.5, 0.5 -FillMode Constant -FillValue 7 -IntensityShift 1, 1
+        $g.Augmenter.ToString() | Should -Be 'zoom [0.5, 0.5], fill constant 7, intensity shift [1, 1]'
+        $b = Get-Batch -Generator $g -First 1
+        foreach ($j in 0, 3, 12, 15) {
+            $b.Data[$j] | Should -Be 8          # row 0: fill 7, then the offset 1
+            $b.Data[16 * $j + 5] | Should -Be 8 # column 5 of rows 0, 3, 12, 15
+            $b.Label[$j] | Should -Be 0
+        }
+        $frame = $frames[$b.Indices[0]]
+        $b.Positions[0] | Should -HaveCount $frame.Positions.Count
+        for ($k = 0; $k -lt $frame.Positions.Count; $k++) {
+            [Math]::Abs($b.Positions[0][$k].Row - (8 + ($frame.Positions[$k].Row + 0.5 - 8) / 2 - 0.5)) | Should -BeLessThan 1e-9
+            [Math]::Abs($b.Positions[0][$k].Column - (8 + ($frame.Positions[$k].Column + 0.5 - 8) / 2 - 0.5)) | Should -BeLessThan 1e-9
+        }
+    }
+
+    It 'reads the new [augment] keys and flips left-right only with -FlipHorizontal' {
+        $config = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "dp-augment-$([guid]::NewGuid()).toml")
+        [System.IO.File]::WriteAllText($config, "[augment]`nflip_vertical = true`nzoom = [0.9, 1.1]`nshear_deg = 5.0`nelastic_alpha_px = 0.5`nfill_mode = `"reflect`"`n")
+        try {
+            $g = New-BatchGenerator -InputObject $frames -Config $config
+            $g.Augmenter.ToString() | Should -Be 'flip vertical, zoom [0.9, 1.1], shear ±5 deg, elastic 0.5 px (sigma 4 px), fill reflect'
+            { New-BatchGenerator -InputObject $frames -Config $config -FillMode Sideways } | Should -Throw
+        }
+        finally {
+            [System.IO.File]::Delete($config)
+        }
+        $h = New-BatchGenerator -InputObject $frames -BatchSize 12 -ValidationFraction 0 -Seed 2 -FlipHorizontal -Shuffle:$false
+        $b = Get-Batch -Generator $h -First 1
+        $flipped = 0
+        for ($i = 0; $i -lt 12; $i++) {
+            $data = [float[]]::new(256); [Array]::Copy($b.Data, 256 * $i, $data, 0, 256)
+            $mirror = [float[]]::new(256)
+            for ($r = 0; $r -lt 16; $r++) { for ($c = 0; $c -lt 16; $c++) { $mirror[16 * $r + $c] = $frames[$i].Data[16 * $r + 15 - $c] } }
+            $same = [System.Linq.Enumerable]::SequenceEqual([float[]]$frames[$i].Data, $data)
+            $isMirror = [System.Linq.Enumerable]::SequenceEqual($mirror, $data)
+            ($same -or $isMirror) | Should -BeTrue   # never flipped up-down
+            if ($isMirror -and -not $same) { $flipped++ }
+        }
+        $flipped | Should -BeGreaterThan 0
+    }
+
     It 'refuses an intensity range whose low end is above its high end' {
         { New-BatchGenerator -InputObject $frames -IntensityScale 2, 1 } | Should -Throw
     }

@@ -11,6 +11,7 @@ BeforeDiscovery {
         @{ Name = 'Get-Batch'; Parameters = @('Generator', 'Split', 'Epoch', 'First') }
         @{ Name = 'Get-MatVariable'; Parameters = @('Path', 'LiteralPath', 'Name') }
         @{ Name = 'Get-TrainingDevice'; Parameters = @('Available') }
+        @{ Name = 'Get-FramePatch'; Parameters = @('InputObject', 'Size', 'MaxPerFrame', 'OnLabel', 'Mirror', 'Mask', 'Seed', 'Config') }
         @{ Name = 'Import-FrameDataset'; Parameters = @('Path', 'LiteralPath', 'Index', 'Range') }
         @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'ThrottleLimit', 'Config') }
         @{ Name = 'Import-UNetModel'; Parameters = @('Path', 'LiteralPath') }
@@ -18,7 +19,7 @@ BeforeDiscovery {
         @{ Name = 'Invoke-UNetPrediction'; Parameters = @('InputObject', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap') }
         @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath', 'RetryFailedEpoch') }
         @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Method', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
-        @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'PatchSize', 'PatchOnLabel', 'ShuffleWindow', 'Filter', 'Transform', 'SequenceWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'Rot90', 'RotationDeg', 'ShiftPx', 'OutOfPlane', 'IntensityScale') }
+        @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'ClassLabel', 'ClassWeight', 'MaxFrames', 'PatchSize', 'PatchOnLabel', 'PatchMirror', 'PatchMask', 'ShuffleWindow', 'Filter', 'Transform', 'SequenceWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'FlipHorizontal', 'FlipVertical', 'Rot90', 'RotationDeg', 'ShiftPx', 'Zoom', 'ShearDeg', 'ElasticAlphaPx', 'ElasticSigmaPx', 'FillMode', 'FillValue', 'OutOfPlane', 'IntensityScale', 'IntensityShift') }
         @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config') }
         @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
         @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }

@@ -19,8 +19,26 @@ public readonly record struct AugmentDraw(
 {
     public static AugmentDraw Identity => new(false, false, 0, 0, 0, 0, 1);
 
+    /// <summary>Scale factor about the centre (above 1 enlarges the content).</summary>
+    public double Zoom { get; init; } = 1;
+
+    /// <summary>Shear angle: a point moves along its row by tan(ShearDeg) times its row distance from the centre.</summary>
+    public double ShearDeg { get; init; }
+
+    /// <summary>The smooth random displacement applied after the affine motion; null = none.</summary>
+    public ElasticField? Elastic { get; init; }
+
+    /// <summary>Added to the data after scaling and noise.</summary>
+    public double Offset { get; init; }
+
+    /// <summary>What resampling shows outside the frame.</summary>
+    public FillMode Fill { get; init; }
+
+    /// <summary>The data value outside the frame under <see cref="FillMode.Constant"/> (labels get 0).</summary>
+    public double FillValue { get; init; }
+
     internal bool Permutes => FlipRows || FlipColumns || Quarters != 0;
-    internal bool Resamples => AngleDeg != 0 || ShiftRow != 0 || ShiftColumn != 0;
+    internal bool Resamples => AngleDeg != 0 || ShiftRow != 0 || ShiftColumn != 0 || Zoom != 1 || ShearDeg != 0 || Elastic is not null;
 }
 
 /// <summary>
@@ -42,6 +60,13 @@ public sealed class Augmenter
             throw new ArgumentException($"intensity_scale must be [lo, hi] with 0 < lo <= hi; got {settings.IntensityScale}.", nameof(settings));
         if (settings.RotationDeg < 0 || settings.ShiftPx < 0)
             throw new ArgumentException("rotation_deg and shift_px must not be negative.", nameof(settings));
+        if (settings.Zoom.Low > settings.Zoom.High || settings.Zoom.Low <= 0)
+            throw new ArgumentException($"zoom must be [lo, hi] with 0 < lo <= hi; got {settings.Zoom}.", nameof(settings));
+        if (settings.IntensityShift.Low > settings.IntensityShift.High)
+            throw new ArgumentException($"intensity_shift must be [lo, hi] with lo <= hi; got {settings.IntensityShift}.", nameof(settings));
+        if (settings.ShearDeg is < 0 or >= 90 || settings.ElasticAlphaPx < 0 || !(settings.ElasticSigmaPx > 0))
+            throw new ArgumentException(FormattableString.Invariant(
+                $"shear_deg must be in [0, 90), elastic_alpha_px not negative and elastic_sigma_px positive; got {settings.ShearDeg}, {settings.ElasticAlphaPx}, {settings.ElasticSigmaPx}."), nameof(settings));
         _settings = settings;
     }
 
@@ -49,21 +74,33 @@ public sealed class Augmenter
 
     /// <summary>True when no augmentation is switched on; batches are then plain copies.</summary>
     public bool IsIdentity =>
-        _settings.SnrDb is null && _settings.OutOfPlane == 0 && !_settings.Flip && !_settings.Rot90 && _settings.RotationDeg == 0 &&
-        _settings.ShiftPx == 0 && _settings.IntensityScale.Low == 1 && _settings.IntensityScale.High == 1;
+        _settings.SnrDb is null && _settings.OutOfPlane == 0 && !Moves &&
+        _settings.IntensityScale is { Low: 1, High: 1 } && _settings.IntensityShift is { Low: 0, High: 0 };
 
-    /// <summary>True when some draws move pixels (flip, turn, rotation or shift), not only scale or noise them.</summary>
-    internal bool Moves => _settings.Flip || _settings.Rot90 || _settings.RotationDeg != 0 || _settings.ShiftPx != 0;
+    /// <summary>True when some draws move pixels (flip, turn, rotation, shift, zoom, shear, elastic), not only scale or noise them.</summary>
+    internal bool Moves => FlipsRows || FlipsColumns || _settings.Rot90 || _settings.RotationDeg != 0 || _settings.ShiftPx != 0 ||
+        _settings.Zoom is not { Low: 1, High: 1 } || _settings.ShearDeg != 0 || _settings.ElasticAlphaPx != 0;
+
+    // flip means both flips, as it always has.
+    private bool FlipsRows => _settings.Flip || _settings.FlipVertical;
+    private bool FlipsColumns => _settings.Flip || _settings.FlipHorizontal;
 
     /// <summary>The switched-on augmentations in words, for the generator's list view.</summary>
     public override string ToString()
     {
         var parts = new List<string>();
         if (_settings.Flip) parts.Add("flip");
+        else if (FlipsRows || FlipsColumns) parts.Add(FlipsRows && FlipsColumns ? "flip vertical, flip horizontal" : FlipsRows ? "flip vertical" : "flip horizontal");
         if (_settings.Rot90) parts.Add("rot90");
         if (_settings.RotationDeg > 0) parts.Add(FormattableString.Invariant($"rotation ±{_settings.RotationDeg} deg"));
         if (_settings.ShiftPx > 0) parts.Add(FormattableString.Invariant($"shift ±{_settings.ShiftPx} px"));
+        if (_settings.Zoom is not { Low: 1, High: 1 }) parts.Add($"zoom {_settings.Zoom}");
+        if (_settings.ShearDeg > 0) parts.Add(FormattableString.Invariant($"shear ±{_settings.ShearDeg} deg"));
+        if (_settings.ElasticAlphaPx > 0) parts.Add(FormattableString.Invariant($"elastic {_settings.ElasticAlphaPx} px (sigma {_settings.ElasticSigmaPx} px)"));
+        if (Moves && _settings.FillMode != FillMode.Nearest)
+            parts.Add(_settings.FillMode == FillMode.Constant ? FormattableString.Invariant($"fill constant {_settings.FillValue}") : "fill reflect");
         if (_settings.IntensityScale is not { Low: 1, High: 1 }) parts.Add($"intensity {_settings.IntensityScale}");
+        if (_settings.IntensityShift is not { Low: 0, High: 0 }) parts.Add($"intensity shift {_settings.IntensityShift}");
         if (_settings.SnrDb is double snr) parts.Add(FormattableString.Invariant($"noise {snr} dB SNR"));
         if (_settings.OutOfPlane > 0) parts.Add(FormattableString.Invariant($"out of plane p={_settings.OutOfPlane}"));
         return parts.Count == 0 ? "off" : string.Join(", ", parts);
@@ -107,15 +144,15 @@ public sealed class Augmenter
         }
     }
 
-    /// <summary>Draws one sample's parameters; only switched-on augmentations consume numbers.</summary>
-    public AugmentDraw Draw(SeededRandom random)
+    /// <summary>
+    /// Draws one sample's parameters for frames of <paramref name="shape"/> (the elastic field's
+    /// grid); only switched-on augmentations consume numbers, the older ones first, so a seed
+    /// gives the same flips, turns, rotations, shifts and scales as before the newer keys existed.
+    /// </summary>
+    public AugmentDraw Draw(SeededRandom random, int[]? shape = null)
     {
-        bool flipRows = false, flipColumns = false;
-        if (_settings.Flip)
-        {
-            flipRows = random.NextDouble() < 0.5;
-            flipColumns = random.NextDouble() < 0.5;
-        }
+        bool flipRows = FlipsRows && random.NextDouble() < 0.5;
+        bool flipColumns = FlipsColumns && random.NextDouble() < 0.5;
         int quarters = _settings.Rot90 ? random.NextInt(0, 3) : 0;
         double angle = _settings.RotationDeg > 0 ? random.NextDouble(-_settings.RotationDeg, _settings.RotationDeg) : 0;
         double shiftRow = 0, shiftColumn = 0;
@@ -126,7 +163,23 @@ public sealed class Augmenter
         }
         var range = _settings.IntensityScale;
         double scale = range.Low == range.High ? range.Low : random.NextDouble(range.Low, range.High);
-        return new AugmentDraw(flipRows, flipColumns, quarters, angle, shiftRow, shiftColumn, scale);
+        var zoom = _settings.Zoom;
+        var shift = _settings.IntensityShift;
+        ElasticField? elastic = null;
+        if (_settings.ElasticAlphaPx > 0)
+        {
+            if (shape is null) throw new ArgumentException("An elastic warp needs the frame's shape to draw its field.", nameof(shape));
+            elastic = ElasticField.Draw(shape[^2], shape[^1], _settings.ElasticAlphaPx, _settings.ElasticSigmaPx, random);
+        }
+        return new AugmentDraw(flipRows, flipColumns, quarters, angle, shiftRow, shiftColumn, scale)
+        {
+            Zoom = zoom.Low == zoom.High ? zoom.Low : random.NextDouble(zoom.Low, zoom.High),
+            ShearDeg = _settings.ShearDeg > 0 ? random.NextDouble(-_settings.ShearDeg, _settings.ShearDeg) : 0,
+            Offset = shift.Low == shift.High ? shift.Low : random.NextDouble(shift.Low, shift.High),
+            Elastic = elastic,
+            Fill = _settings.FillMode,
+            FillValue = _settings.FillValue,
+        };
     }
 
     /// <summary>
@@ -151,7 +204,7 @@ public sealed class Augmenter
     /// </summary>
     internal void ApplyData(ReadOnlySpan<float> data, int[] shape, Span<float> output, AugmentDraw draw, SeededRandom random)
     {
-        Transform(data, shape, output, draw, 1);
+        Transform(data, shape, output, draw, 1, (float)draw.FillValue);
         if (draw.Scale != 1)
         {
             float scale = (float)draw.Scale;
@@ -159,6 +212,11 @@ public sealed class Augmenter
         }
         if (_settings.SnrDb is double snr)
             AddNoise(output, snr, random);
+        if (draw.Offset != 0)
+        {
+            float offset = (float)draw.Offset;
+            for (int i = 0; i < output.Length; i++) output[i] += offset;
+        }
     }
 
     /// <summary>
@@ -200,8 +258,11 @@ public sealed class Augmenter
         return total;
     }
 
-    /// <summary>The draw's motion on an array [H, W] or [T, H, W] whose pixels are 1/<paramref name="ratio"/> data pixels.</summary>
-    internal static void Transform(ReadOnlySpan<float> source, int[] shape, Span<float> output, AugmentDraw draw, int ratio)
+    /// <summary>
+    /// The draw's motion on an array [H, W] or [T, H, W] whose pixels are 1/<paramref name="ratio"/> data pixels;
+    /// <paramref name="fill"/> is what fill mode constant shows outside the frame (0 for labels: no scatterer there).
+    /// </summary>
+    internal static void Transform(ReadOnlySpan<float> source, int[] shape, Span<float> output, AugmentDraw draw, int ratio, float fill = 0)
     {
         int h = shape[^2], w = shape[^1], plane = h * w, steps = source.Length / plane;
         if (draw.Quarters % 2 == 1 && h != w)
@@ -229,7 +290,7 @@ public sealed class Augmenter
             {
                 var src = stage.Slice(t * plane, plane);
                 var dst = output.Slice(t * plane, plane);
-                if (draw.Resamples) Resample(src, dst, h, w, draw, ratio);
+                if (draw.Resamples) AugmentGeometry.Resample(src, dst, h, w, draw, ratio, fill);
                 else Permute(src, dst, h, w, draw);
             }
         }
@@ -261,69 +322,9 @@ public sealed class Augmenter
     }
 
     /// <summary>
-    /// Rotation by AngleDeg about the centre, then the shift (in data pixels, times the ratio),
-    /// by inverse mapping each output pixel centre and sampling bilinearly with clamped edges.
+    /// Positions (data pixels, centres at integers) under the same motion as the data; those moved
+    /// outside the frame are dropped (and under fill mode reflect, mirrored ones inside added).
     /// </summary>
-    private static void Resample(ReadOnlySpan<float> src, Span<float> dst, int h, int w, AugmentDraw draw, int ratio)
-    {
-        double theta = draw.AngleDeg * Math.PI / 180, cos = Math.Cos(theta), sin = Math.Sin(theta);
-        double cr = h / 2.0, cc = w / 2.0;
-        double sr = draw.ShiftRow * ratio, sc = draw.ShiftColumn * ratio;
-        // Source coordinates are linear along a row, so they are stepped rather than recomputed.
-        double dc0 = 0.5 - cc - sc;
-        for (int i = 0; i < h; i++)
-        {
-            double dr = i + 0.5 - cr - sr;
-            double y = cos * dr + sin * dc0 + cr - 0.5, x = -sin * dr + cos * dc0 + cc - 0.5;
-            var row = dst.Slice(i * w, w);
-            for (int j = 0; j < w; j++, y += sin, x += cos)
-            {
-                double yy = y, xx = x;
-                int y0, x0, y1, x1;
-                if (yy >= 0 && yy < h - 1 && xx >= 0 && xx < w - 1)
-                {
-                    y0 = (int)yy;
-                    x0 = (int)xx;
-                    y1 = y0 + 1;
-                    x1 = x0 + 1;
-                }
-                else
-                {
-                    // Outside the interior: repeat the edge (and cope with 1-pixel-wide planes).
-                    yy = Math.Clamp(yy, 0, h - 1);
-                    xx = Math.Clamp(xx, 0, w - 1);
-                    y0 = Math.Min((int)yy, Math.Max(h - 2, 0));
-                    x0 = Math.Min((int)xx, Math.Max(w - 2, 0));
-                    y1 = Math.Min(y0 + 1, h - 1);
-                    x1 = Math.Min(x0 + 1, w - 1);
-                }
-                float fy = (float)(yy - y0), fx = (float)(xx - x0);
-                float a = src[y0 * w + x0], b = src[y0 * w + x1], c = src[y1 * w + x0], d = src[y1 * w + x1];
-                float top = a + (b - a) * fx, bottom = c + (d - c) * fx;
-                row[j] = top + (bottom - top) * fy;
-            }
-        }
-    }
-
-    /// <summary>Positions (data pixels, centres at integers) under the same motion as the data.</summary>
-    public static IReadOnlyList<ScattererPosition> TransformPositions(IReadOnlyList<ScattererPosition> positions, int[] shape, AugmentDraw draw)
-    {
-        int h = shape[^2], w = shape[^1];
-        double cr = h / 2.0, cc = w / 2.0;
-        double theta = draw.AngleDeg * Math.PI / 180, cos = Math.Cos(theta), sin = Math.Sin(theta);
-        int q = ((draw.Quarters % 4) + 4) % 4;
-        var moved = new ScattererPosition[positions.Count];
-        for (int k = 0; k < moved.Length; k++)
-        {
-            var p = positions[k];
-            double ur = p.Row + 0.5, uc = p.Column + 0.5;
-            if (draw.FlipRows) ur = h - ur;
-            if (draw.FlipColumns) uc = w - uc;
-            double dr = ur - cr, dc = uc - cc;
-            for (int turn = 0; turn < q; turn++) (dr, dc) = (-dc, dr);
-            (dr, dc) = (cos * dr - sin * dc, sin * dr + cos * dc);
-            moved[k] = p with { Row = dr + cr + draw.ShiftRow - 0.5, Column = dc + cc + draw.ShiftColumn - 0.5 };
-        }
-        return moved;
-    }
+    public static IReadOnlyList<ScattererPosition> TransformPositions(IReadOnlyList<ScattererPosition> positions, int[] shape, AugmentDraw draw) =>
+        AugmentGeometry.Forward(positions, shape[^2], shape[^1], draw);
 }

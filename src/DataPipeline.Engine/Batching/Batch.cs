@@ -56,6 +56,12 @@ public sealed class Batch
     public float[] Label => _label ?? throw Recycled();
     public int[] LabelShape { get; }
 
+    /// <summary>
+    /// Each sample's integer class (its source's, from New-BatchGenerator -ClassLabel, as
+    /// multi_source_array's class_list gave), in batch order; null when the generator has no classes.
+    /// </summary>
+    public int[]? ClassLabels { get; internal init; }
+
     /// <summary>Each sample's scatterer positions after augmentation (null where the frame has none).</summary>
     public IReadOnlyList<ScattererPosition>?[] Positions { get; }
 
@@ -98,4 +104,8 @@ internal sealed class BatchBufferPool(int dataLength, int labelLength, int capac
 /// <param name="TrainingIndex">The training frames; null = every frame not in ValidationIndex.</param>
 /// <param name="ValidationIndex">The validation frames; null = every frame not in TrainingIndex.</param>
 /// <param name="Weights">One non-negative weight per frame; training draws frames with replacement in proportion to them.</param>
-public sealed record BatchSampling(int[]? TrainingIndex = null, int[]? ValidationIndex = null, double[]? Weights = null);
+/// <param name="PatchMask">H x W data pixels, row-major: true where a patch's centre may lie (needs patch_size); null = anywhere.</param>
+/// <param name="ClassLabels">One integer class (0 or more) per frame, carried on batches as Batch.ClassLabels; null = none.</param>
+/// <param name="ClassWeights">One non-negative loss weight per class (needs ClassLabels): training weights each sample's loss by its class's.</param>
+public sealed record BatchSampling(int[]? TrainingIndex = null, int[]? ValidationIndex = null, double[]? Weights = null, bool[]? PatchMask = null,
+    int[]? ClassLabels = null, double[]? ClassWeights = null);

@@ -27,6 +27,8 @@ public sealed class BatchGenerator : IDisposable
     private readonly int _dataSize, _labelSize;
     private readonly BatchBufferPool _pool;
     private readonly double[]? _cumulative; // running sums of the training frames' weights, when weighted
+    private readonly PatchCutter? _patches;
+    private readonly int[]? _classes; // each frame's class, when the sources have classes
 
     public BatchGenerator(IReadOnlyList<Frame> frames, BatchSettings settings, AugmentSettings? augment = null, BatchSampling? sampling = null,
         IBatchTransform? transform = null)
@@ -60,10 +62,10 @@ public sealed class BatchGenerator : IDisposable
         Transform = transform;
         PatchSize = settings.PatchSize;
         PatchOnLabel = settings.PatchOnLabel;
-        if (PatchOnLabel && PatchSize == 0)
-            throw new ArgumentException("patch_on_label centres patches, so it needs a patch_size.", nameof(settings));
-        if (PatchSize > 0 && (PatchSize > source.FrameShape[^1] || PatchSize > source.FrameShape[^2]))
-            throw new ArgumentException($"A patch of {PatchSize}x{PatchSize} does not fit in frames of {source.FrameShape[^2]}x{source.FrameShape[^1]}.", nameof(settings));
+        if ((PatchOnLabel || settings.PatchMirror || sampling?.PatchMask is not null) && PatchSize == 0)
+            throw new ArgumentException("patch_on_label, patch_mirror and a patch mask place patches, so they need a patch_size.", nameof(settings));
+        _patches = PatchSize == 0 ? null
+            : new PatchCutter(source.FrameShape, source.LabelShape[^1] / source.FrameShape[^1], PatchSize, PatchOnLabel, settings.PatchMirror, sampling?.PatchMask);
         BatchSize = settings.BatchSize;
         Shuffle = settings.Shuffle;
         DropLast = settings.DropLast;
@@ -94,6 +96,24 @@ public sealed class BatchGenerator : IDisposable
             if (!(sum > 0)) throw new ArgumentException("The training frames' weights are all zero; at least one must be positive.", nameof(sampling));
         }
         Replacement = settings.Replacement || _cumulative is not null;
+        if (sampling?.ClassLabels is int[] classes)
+        {
+            if (classes.Length != source.Count)
+                throw new ArgumentException($"{classes.Length} class labels for {source.Count} frames; give one class per frame.", nameof(sampling));
+            if (classes.Any(c => c < 0))
+                throw new ArgumentException($"Class labels are integers from 0; got {classes.First(c => c < 0)}.", nameof(sampling));
+            _classes = classes;
+        }
+        if (sampling?.ClassWeights is double[] classWeights)
+        {
+            if (_classes is null)
+                throw new ArgumentException("Class weights weight each sample's loss by its class, so they need class labels.", nameof(sampling));
+            if (classWeights.Length < ClassCount)
+                throw new ArgumentException($"{classWeights.Length} class weights for {ClassCount} classes (0 to {ClassCount - 1}); give one weight per class.", nameof(sampling));
+            if (classWeights.Any(w => !double.IsFinite(w) || w < 0))
+                throw new ArgumentException("Class weights must be finite and not negative.", nameof(sampling));
+            ClassWeights = classWeights;
+        }
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
@@ -124,7 +144,7 @@ public sealed class BatchGenerator : IDisposable
     public BatchSettings Settings => new()
     {
         BatchSize = BatchSize, Shuffle = Shuffle, ValidationFraction = ValidationFraction, Replacement = Replacement,
-        PatchSize = PatchSize, PatchOnLabel = PatchOnLabel, DropLast = DropLast, Prefetch = Prefetch, Workers = Workers,
+        PatchSize = PatchSize, PatchOnLabel = PatchOnLabel, PatchMirror = PatchMirror, DropLast = DropLast, Prefetch = Prefetch, Workers = Workers,
         ShuffleWindow = ShuffleWindow, SequenceWindow = SequenceWindow, Seed = Seed,
     };
 
@@ -185,6 +205,15 @@ public sealed class BatchGenerator : IDisposable
     public Augmenter Augmenter { get; }
 
     public int FrameCount => _source.Count;
+
+    /// <summary>How many classes the frames' labels span (the largest class + 1); 0 when there are none.</summary>
+    public int ClassCount => _classes is null ? 0 : _classes.Max() + 1;
+
+    /// <summary>Each class's weight on the training loss (indexed by class); null = every sample counts the same.</summary>
+    public double[]? ClassWeights { get; }
+
+    /// <summary>The class of the frame at generator position <paramref name="index"/>; null when there are none.</summary>
+    public int? ClassOf(int index) => _classes?[index];
     public int TrainingCount => _training.Length;
     public int ValidationCount => _validation.Length;
 
@@ -200,6 +229,12 @@ public sealed class BatchGenerator : IDisposable
 
     /// <summary>Patches are centred on a label maximum (a scatterer) rather than placed anywhere.</summary>
     public bool PatchOnLabel { get; }
+
+    /// <summary>Patches may reach past the frame's edges, the frame mirrored there.</summary>
+    public bool PatchMirror => _patches?.Mirror ?? false;
+
+    /// <summary>A mask restricts where patches are centred.</summary>
+    public bool PatchMasked => _patches?.Masked ?? false;
 
     private int Ratio => _source.LabelShape[^1] / _source.FrameShape[^1];
 
@@ -377,7 +412,7 @@ public sealed class BatchGenerator : IDisposable
                     positions[i] = Fetch(indices[i], dataOut, labelOut);
                     continue;
                 }
-                var draw = Augmenter.Draw(random);
+                var draw = Augmenter.Draw(random, frameShape);
                 if (!draw.Permutes && !draw.Resamples)
                 {
                     // Nothing moves: the frame goes straight into the batch and is scaled and noised
@@ -402,7 +437,10 @@ public sealed class BatchGenerator : IDisposable
         }
         var sources = Array.ConvertAll(indices, _source.SourceLabel);
         return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
-            label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null);
+            label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null)
+        {
+            ClassLabels = _classes is null ? null : Array.ConvertAll(indices, i => _classes[i]),
+        };
     }
 
     /// <summary>
@@ -422,60 +460,14 @@ public sealed class BatchGenerator : IDisposable
 
     /// <summary>
     /// Reads frame <paramref name="index"/> whole into the scratch spans and cuts one patch of data
-    /// and label from it (the label at its own resolution, so they stay aligned), either anywhere or
-    /// centred on a label maximum; positions move with the patch and those outside it are dropped.
+    /// and label from it where the <see cref="PatchCutter"/> places it.
     /// </summary>
     private IReadOnlyList<ScattererPosition>? CutPatch(int index, Span<float> data, Span<float> label,
         Span<float> dataOut, Span<float> labelOut, SeededRandom random, SeededRandom? augment)
     {
         var positions = Copy(index, data, label, augment);
-        int h = _source.FrameShape[^2], w = _source.FrameShape[^1], p = PatchSize, r = Ratio;
-        int steps = data.Length / (h * w);
-        int top = random.NextInt(0, h - p), left = random.NextInt(0, w - p);
-        if (PatchOnLabel && LabelMaximum(label, h * r, w * r, steps, random) is (int row, int column))
-        {
-            top = Math.Clamp(row / r - p / 2, 0, h - p);
-            left = Math.Clamp(column / r - p / 2, 0, w - p);
-        }
-        for (int t = 0; t < steps; t++)
-        {
-            for (int i = 0; i < p; i++)
-                data.Slice(t * h * w + (top + i) * w + left, p).CopyTo(dataOut.Slice((t * p + i) * p, p));
-            int lw = w * r, lp = p * r;
-            for (int i = 0; i < lp; i++)
-                label.Slice(t * h * r * lw + (top * r + i) * lw + left * r, lp).CopyTo(labelOut.Slice((t * lp + i) * lp, lp));
-        }
-        if (positions is null) return null;
-        var inside = new List<ScattererPosition>(positions.Count);
-        foreach (var q in positions)
-        {
-            var moved = q with { Row = q.Row - top, Column = q.Column - left };
-            if (moved.Row >= -0.5 && moved.Row < p - 0.5 && moved.Column >= -0.5 && moved.Column < p - 0.5) inside.Add(moved);
-        }
-        return inside;
-    }
-
-    /// <summary>
-    /// A label pixel chosen at random among the label's local maxima above zero (at any time
-    /// step), i.e. on one of its scatterers; null for an empty label.
-    /// </summary>
-    private static (int Row, int Column)? LabelMaximum(ReadOnlySpan<float> label, int h, int w, int steps, SeededRandom random)
-    {
-        var peaks = new List<(int, int)>();
-        for (int t = 0; t < steps; t++)
-        {
-            var plane = label.Slice(t * h * w, h * w);
-            for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++)
-            {
-                float v = plane[i * w + j];
-                if (v <= 0) continue;
-                if ((i > 0 && plane[(i - 1) * w + j] > v) || (i < h - 1 && plane[(i + 1) * w + j] > v) ||
-                    (j > 0 && plane[i * w + j - 1] > v) || (j < w - 1 && plane[i * w + j + 1] > v)) continue;
-                peaks.Add((i, j));
-            }
-        }
-        return peaks.Count == 0 ? null : peaks[random.NextInt(0, peaks.Count - 1)];
+        var (top, left) = _patches!.Place(label, random);
+        return _patches.Cut(data, label, positions, top, left, dataOut, labelOut);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Evaluation;
 using DataPipeline.Engine.Mat;
 using DataPipeline.Engine.Models;
@@ -111,6 +112,9 @@ public sealed class BatchSettings
     [ConfigKey("sequence_window", "Extend each sample with this many neighbouring steps of its recording on each side (ketos's n_extend): a 2-D frame becomes the [2k+1, H, W] stack of its recording's frames Index-k .. Index+k (same Source), its label the stack of their labels, for a 3-D model. At a recording's ends the nearest step is repeated. 0 = frames as they are.", Min = 0, Max = 64)]
     public int SequenceWindow { get; set; }
 
+    [ConfigKey("patch_mirror", "Let patches reach past the frame's edges (their centre anywhere in the frame), the frame mirrored there as fill_mode reflect does; positions gain the mirrored scatterers. Needs patch_size.")]
+    public bool PatchMirror { get; set; }
+
     [ConfigKey("drop_last", "Drop a short last batch instead of training on it.")]
     public bool DropLast { get; set; }
 
@@ -133,8 +137,14 @@ public sealed class AugmentSettings
     [ConfigKey("snr_db", "Additive Gaussian noise on the data at this signal-to-noise ratio: per sample, sigma = rms(data) * 10^(-snr_db/20). Unset = no noise.", Min = -100, Max = 200, Example = "20.0")]
     public double? SnrDb { get; set; }
 
-    [ConfigKey("flip", "Flip each sample up-down and left-right, each with probability 1/2.")]
+    [ConfigKey("flip", "Flip each sample up-down and left-right, each with probability 1/2 (both flip_vertical and flip_horizontal).")]
     public bool Flip { get; set; }
+
+    [ConfigKey("flip_horizontal", "Flip each sample left-right (columns reversed) with probability 1/2.")]
+    public bool FlipHorizontal { get; set; }
+
+    [ConfigKey("flip_vertical", "Flip each sample up-down (rows reversed) with probability 1/2.")]
+    public bool FlipVertical { get; set; }
 
     [ConfigKey("rot90", "Rotate each sample by a random multiple of 90 degrees (square frames only).")]
     public bool Rot90 { get; set; }
@@ -145,11 +155,32 @@ public sealed class AugmentSettings
     [ConfigKey("shift_px", "Shift each sample by up to this many data pixels along each axis (uniform, sub-pixel, bilinear); 0 = off.", Min = 0, Max = 4096)]
     public double ShiftPx { get; set; }
 
+    [ConfigKey("zoom", "Scale each sample about its centre by a factor uniform in [lo, hi] (above 1 enlarges the content); [1, 1] = off.", Min = 0.01, Max = 100)]
+    public DoubleRange Zoom { get; set; } = new(1, 1);
+
+    [ConfigKey("shear_deg", "Shear each sample along its columns by an angle uniform in [-shear_deg, shear_deg]: a point moves sideways by tan(angle) times its row distance from the centre; 0 = off.", Min = 0, Max = 80)]
+    public double ShearDeg { get; set; }
+
+    [ConfigKey("elastic_alpha_px", "Elastic warp: a smooth random displacement field whose components have this standard deviation, in data pixels, at every pixel; 0 = off.", Min = 0, Max = 1000)]
+    public double ElasticAlphaPx { get; set; }
+
+    [ConfigKey("elastic_sigma_px", "Smoothness of the elastic field: the Gaussian width, in data pixels, that white noise is smoothed with (larger = broader, gentler warps).", Min = 0.5, Max = 1000)]
+    public double ElasticSigmaPx { get; set; } = 4;
+
+    [ConfigKey("fill_mode", "What geometric transforms (rotation, shift, zoom, shear, elastic) show where they reach outside the frame: nearest (repeat the edge), reflect (mirror the frame; positions gain the mirrored scatterers) or constant (fill_value in the data, 0 in the label).")]
+    public FillMode FillMode { get; set; } = FillMode.Nearest;
+
+    [ConfigKey("fill_value", "The data value outside the frame when fill_mode = \"constant\" (before intensity scaling).")]
+    public double FillValue { get; set; }
+
     [ConfigKey("out_of_plane", "Probability that each scatterer of a training sample is dropped from the data at every time step, as if it had left the imaging plane; the label and positions keep it (the model learns to localise only what it can see; positions mark it InData = false). Only simulated frames (New-SyntheticFrame, or stores of them) can be re-rendered without it; other frames pass unchanged. The original's OutOfPlaneScat = None meant about one scatterer per time series: 1 / (scatterers per frame). 0 = off.", Min = 0, Max = 1)]
     public double OutOfPlane { get; set; }
 
     [ConfigKey("intensity_scale", "Multiply the data by a factor uniform in [lo, hi]; [1, 1] = off.", Min = 0, Max = 1e6)]
     public DoubleRange IntensityScale { get; set; } = new(1, 1);
+
+    [ConfigKey("intensity_shift", "Add an offset uniform in [lo, hi] to the data, after scaling and noise; [0, 0] = off.")]
+    public DoubleRange IntensityShift { get; set; } = new(0, 0);
 }
 
 [ConfigSection("model", "The U-Net (see shared/bench/UNET.md for the exact definition).")]

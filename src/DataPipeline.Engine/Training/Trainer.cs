@@ -432,6 +432,7 @@ public sealed class Trainer
             c.Position.At(epoch, step, "training");
             using var scope = NewDisposeScope();
             var (input, target) = ToTensors(batch, c.Device);
+            var sampleWeights = SampleWeights(c.Generator, batch);
             // The tensors hold copies, so the arrays can go back for the workers to refill.
             c.Generator.Recycle(batch);
             c.Optimizer.zero_grad();
@@ -442,7 +443,7 @@ public sealed class Trainer
             double lossValue = double.NaN;
             try
             {
-                var loss = ComputeLoss(output, target, probabilities, epoch, step);
+                var loss = ComputeLoss(output, target, probabilities, epoch, step, sampleWeights);
                 (c.Scaler is { } s ? s.Scaled(loss) : loss).backward();
                 lossValue = loss.item<float>();
                 if (double.IsFinite(lossValue) && c.Scaler is { } scaler && !scaler.Unscale(c.Model.parameters()))
@@ -547,12 +548,14 @@ public sealed class Trainer
     /// The loss, or a <see cref="NonFiniteLossException"/> when the output is not finite: libtorch's
     /// binary_cross_entropy rejects NaN inputs with an error that does not say where they came from.
     /// </summary>
-    private Tensor ComputeLoss(Tensor output, Tensor target, bool probabilities, int epoch, int step)
+    private Tensor ComputeLoss(Tensor output, Tensor target, bool probabilities, int epoch, int step, float[]? sampleWeights = null)
     {
         var s = _config.Training;
         try
         {
-            return Loss.Compute(s.Loss, output, target, probabilities, s.FocalGamma, s.FocalAlpha);
+            return sampleWeights is null
+                ? Loss.Compute(s.Loss, output, target, probabilities, s.FocalGamma, s.FocalAlpha)
+                : Loss.Weighted(s.Loss, output, target, probabilities, sampleWeights, s.FocalGamma, s.FocalAlpha);
         }
         catch (System.Runtime.InteropServices.ExternalException) when (!output.isfinite().all().item<bool>())
         {
@@ -561,6 +564,15 @@ public sealed class Trainer
                 "Check the input frames for NaN or infinite values; if they are clean, lower the learning rate.");
         }
     }
+
+    /// <summary>
+    /// Each training sample's loss weight, its class's (New-BatchGenerator -ClassWeight); null when
+    /// the generator weights no class. Validation stays unweighted, so val_loss compares across runs.
+    /// </summary>
+    internal static float[]? SampleWeights(BatchGenerator generator, Batch batch) =>
+        generator.ClassWeights is { } weights && batch.ClassLabels is { } classes
+            ? Array.ConvertAll(classes, k => (float)weights[k])
+            : null;
 
     internal static (Tensor Input, Tensor Target) ToTensors(Batch batch, Device device)
     {

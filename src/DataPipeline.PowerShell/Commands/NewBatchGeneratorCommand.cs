@@ -63,6 +63,26 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateNotNullOrEmpty]
     public double[]? SourceWeight { get; set; }
 
+    /// <summary>
+    /// One integer class per source (piped frames, each -Path, then -ValidationInput's frames and
+    /// stores), carried on every batch as ClassLabels (multi_source_array's class_list).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateRange(0, int.MaxValue)]
+    public int[]? ClassLabel { get; set; }
+
+    /// <summary>One loss weight per class (-ClassLabel's classes 0, 1, ...): training weights each sample's loss by its class's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public double[]? ClassWeight { get; set; }
+
+    /// <summary>Keep only the first N frames of each source: one value for all, or one per source in -ClassLabel's order.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateRange(1, int.MaxValue)]
+    public int[]? MaxFrames { get; set; }
+
     /// <summary>Side of the random square patches cut from each frame, in data pixels ([batch] patch_size).</summary>
     [Parameter]
     [ValidateRange(1, 65536)]
@@ -94,6 +114,15 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateRange(0, 64)]
     [Alias("NExtend")]
     public int SequenceWindow { get; set; }
+
+    /// <summary>Patches may reach past the frame's edges, mirrored there ([batch] patch_mirror).</summary>
+    [Parameter]
+    public SwitchParameter PatchMirror { get; set; }
+
+    /// <summary>Where patch centres may lie: a 2-D array (or array of rows) of the frames' data size, non-zero = allowed.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? PatchMask { get; set; }
 
     /// <summary>Chunks of a store whose frames are shuffled together ([batch] shuffle_window).</summary>
     [Parameter]
@@ -139,6 +168,14 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [Parameter]
     public SwitchParameter Flip { get; set; }
 
+    /// <summary>Left-right flips only, with probability 1/2 ([augment] flip_horizontal).</summary>
+    [Parameter]
+    public SwitchParameter FlipHorizontal { get; set; }
+
+    /// <summary>Up-down flips only, with probability 1/2 ([augment] flip_vertical).</summary>
+    [Parameter]
+    public SwitchParameter FlipVertical { get; set; }
+
     [Parameter]
     public SwitchParameter Rot90 { get; set; }
 
@@ -152,6 +189,34 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [ValidateRange(0.0, 4096.0)]
     public double ShiftPx { get; set; }
 
+    /// <summary>Zoom factors uniform in [lo, hi] ([augment] zoom).</summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[]? Zoom { get; set; }
+
+    /// <summary>Shear angles uniform in [-ShearDeg, ShearDeg] ([augment] shear_deg).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 80.0)]
+    public double ShearDeg { get; set; }
+
+    /// <summary>Standard deviation of the elastic displacement, data pixels ([augment] elastic_alpha_px).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1000.0)]
+    public double ElasticAlphaPx { get; set; }
+
+    /// <summary>Smoothness of the elastic displacement, data pixels ([augment] elastic_sigma_px).</summary>
+    [Parameter]
+    [ValidateRange(0.5, 1000.0)]
+    public double ElasticSigmaPx { get; set; }
+
+    /// <summary>What the geometric transforms show outside the frame ([augment] fill_mode).</summary>
+    [Parameter]
+    public FillMode FillMode { get; set; }
+
+    /// <summary>The data value outside the frame under -FillMode Constant ([augment] fill_value).</summary>
+    [Parameter]
+    public double FillValue { get; set; }
+
     /// <summary>Probability that a scatterer is dropped from a simulated sample's data ([augment] out_of_plane).</summary>
     [Parameter]
     [ValidateRange(0.0, 1.0)]
@@ -161,6 +226,11 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
     [Parameter]
     [ValidateCount(2, 2)]
     public double[]? IntensityScale { get; set; }
+
+    /// <summary>Offsets uniform in [lo, hi] added to the data ([augment] intensity_shift).</summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[]? IntensityShift { get; set; }
 
     private BatchSettings _settings = new();
     private AugmentSettings _augment = new();
@@ -182,6 +252,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(PatchSize))) _settings.PatchSize = PatchSize;
         if (IsBound(nameof(PatchOnLabel))) _settings.PatchOnLabel = PatchOnLabel.IsPresent;
         if (IsBound(nameof(SequenceWindow))) _settings.SequenceWindow = SequenceWindow;
+        if (IsBound(nameof(PatchMirror))) _settings.PatchMirror = PatchMirror.IsPresent;
         if (ValidationInput is not null && (IsBound(nameof(ValidationFraction)) || TrainingIndex is not null || ValidationIndex is not null))
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("-ValidationInput is the validation set; leave out -ValidationFraction, -TrainingIndex and -ValidationIndex."),
@@ -197,6 +268,15 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         if (IsBound(nameof(ShiftPx))) _augment.ShiftPx = ShiftPx;
         if (IsBound(nameof(OutOfPlane))) _augment.OutOfPlane = OutOfPlane;
         if (IsBound(nameof(IntensityScale))) _augment.IntensityScale = new DoubleRange(IntensityScale![0], IntensityScale[1]);
+        if (IsBound(nameof(FlipHorizontal))) _augment.FlipHorizontal = FlipHorizontal.IsPresent;
+        if (IsBound(nameof(FlipVertical))) _augment.FlipVertical = FlipVertical.IsPresent;
+        if (IsBound(nameof(Zoom))) _augment.Zoom = new DoubleRange(Zoom![0], Zoom[1]);
+        if (IsBound(nameof(ShearDeg))) _augment.ShearDeg = ShearDeg;
+        if (IsBound(nameof(ElasticAlphaPx))) _augment.ElasticAlphaPx = ElasticAlphaPx;
+        if (IsBound(nameof(ElasticSigmaPx))) _augment.ElasticSigmaPx = ElasticSigmaPx;
+        if (IsBound(nameof(FillMode))) _augment.FillMode = FillMode;
+        if (IsBound(nameof(FillValue))) _augment.FillValue = FillValue;
+        if (IsBound(nameof(IntensityShift))) _augment.IntensityShift = new DoubleRange(IntensityShift![0], IntensityShift[1]);
     }
 
     protected override void ProcessRecord()
@@ -223,6 +303,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
         var sources = new List<IFrameSource>();
         string? opening = null;
         ScriptBlockBatchTransform? transform = null;
+        int given = 0; // sources as the user gave them (-MaxFrames counts these), kept or not by -Filter
         try
         {
             if (_frames.Count > 0) Add(new FrameList(_frames), "the piped frames");
@@ -236,6 +317,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
             }
             void Add(IFrameSource source, string name)
             {
+                int k = given++;
                 IFrameSource? kept = null;
                 try
                 {
@@ -245,7 +327,7 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 {
                     if (kept is null) (source as IDisposable)?.Dispose();
                 }
-                if (kept is not null) sources.Add(kept);
+                if (kept is not null) sources.Add(Limit(kept, k));
             }
             OpenStores(stores);
             if (sources.Count == 0)
@@ -263,6 +345,8 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 if (heldFrames.Count > 0) Add(new FrameList(heldFrames, "validation"), "the -ValidationInput frames");
                 OpenStores(held.OfType<string>());
             }
+            if (MaxFrames is not null && MaxFrames.Length != 1 && MaxFrames.Length != given)
+                throw new ArgumentException($"-MaxFrames has {MaxFrames.Length} values for {given} sources; give one for all, or one per source (piped frames, each -Path, then -ValidationInput's).");
             var source = sources.Count == 1 ? sources[0] : new CombinedFrameSource(sources);
             var sampling = Sampling(sources, trainingSources, trainingFrames, source.Count);
             if (Transform is not null) transform = new ScriptBlockBatchTransform(Transform, _settings.Workers);
@@ -280,6 +364,14 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 _ => new ErrorRecord(e, "InvalidFrames", ErrorCategory.InvalidData, _frames.Count > 0 ? _frames.Count : stores),
             });
         }
+    }
+
+    /// <summary>Source <paramref name="k"/> cut to its -MaxFrames, when it has one.</summary>
+    private IFrameSource Limit(IFrameSource source, int k)
+    {
+        if (MaxFrames is null) return source;
+        int? limit = MaxFrames.Length == 1 ? MaxFrames[0] : k < MaxFrames.Length ? MaxFrames[k] : null;
+        return limit is int n && n < source.Count ? new FirstFramesSource(source, n) : source;
     }
 
     /// <summary>
@@ -343,9 +435,25 @@ public sealed class NewBatchGeneratorCommand : DataPipelineCmdlet
                 for (int i = 0; i < own.Length; i++) own[i] = sum > 0 ? own[i] / sum * SourceWeight[s] : 0;
             }
         }
+        int[]? classes = null;
+        if (ClassLabel is not null)
+        {
+            if (ClassLabel.Length != sources.Count)
+                throw new ArgumentException($"-ClassLabel has {ClassLabel.Length} values for {sources.Count} sources; give one class per source (piped frames first, then each -Path, then -ValidationInput's frames and stores).");
+            classes = sources.SelectMany((s, k) => Enumerable.Repeat(ClassLabel[k], s.Count)).ToArray();
+        }
+        bool[]? mask = null;
+        if (PatchMask is not null)
+        {
+            var (values, h, w) = PatchMaskArgument.Convert(PatchMask);
+            var shape = sources[0].FrameShape;
+            if (h != shape[^2] || w != shape[^1])
+                throw new ArgumentException($"-PatchMask is {h}x{w}, but the frames are {shape[^2]}x{shape[^1]}; give one value per data pixel.");
+            mask = values;
+        }
         if (ValidationInput is not null)
-            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights);
-        if (TrainingIndex is null && ValidationIndex is null && weights is null) return null;
-        return new BatchSampling(TrainingIndex, ValidationIndex, weights);
+            return new BatchSampling(Enumerable.Range(0, trainingFrames).ToArray(), Enumerable.Range(trainingFrames, total - trainingFrames).ToArray(), weights, mask, classes, ClassWeight);
+        if (TrainingIndex is null && ValidationIndex is null && weights is null && mask is null && classes is null && ClassWeight is null) return null;
+        return new BatchSampling(TrainingIndex, ValidationIndex, weights, mask, classes, ClassWeight);
     }
 }

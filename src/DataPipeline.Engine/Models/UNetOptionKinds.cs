@@ -8,6 +8,7 @@ public enum Activation
     [ConfigName("relu")] ReLU,
     [ConfigName("elu")] ELU,
     [ConfigName("gelu")] GELU,
+    [ConfigName("sigmoid")] Sigmoid,
 }
 
 public enum DownSampling
@@ -22,6 +23,10 @@ public enum UpSampling
     [ConfigName("subpixel")] Subpixel,
     [ConfigName("transpose")] Transpose,
     [ConfigName("nearest", "simple")] Nearest,
+    /// <summary>The pixel shuffle alone: no parameters, and the level's width divided by 4 (8 with temporal scaling).</summary>
+    [ConfigName("simple_subpixel")] SimpleSubpixel,
+    /// <summary>The pixel shuffle, then a conv1 back to the level's width (the original's subpixel with Conv1DLater = False).</summary>
+    [ConfigName("conv_subpixel")] ConvSubpixel,
 }
 
 /// <summary>How a decoder level merges the up-sampled tensor with the encoder's skip tensor.</summary>

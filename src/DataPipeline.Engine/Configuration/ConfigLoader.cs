@@ -21,6 +21,7 @@ public static class ConfigLoader
         ConfigSection.Of(typeof(AugmentSettings)),
         ConfigSection.Of(typeof(ModelSettings)),
         ConfigSection.Of(typeof(TrainingSettings)),
+        ConfigSection.Of(typeof(ScheduleSettings)),
         ConfigSection.Of(typeof(EvaluationSettings)),
         ConfigSection.Of(typeof(OutputSettings)),
         ConfigSection.Of(typeof(BenchSettings)),
@@ -130,7 +131,7 @@ public static class ConfigLoader
 
     private static int LineOf(SyntaxNode node) => node.Span.Start.Line + 1;
 
-    private static string KeyName(KeySyntax? key)
+    internal static string KeyName(KeySyntax? key)
     {
         if (key is null) return "";
         var parts = new List<string> { SimpleKeyName(key.Key) };
@@ -217,6 +218,8 @@ public static class ConfigLoader
             foreach (double b in bounds) CheckNumber(b, rules, Error);
             return integral ? new IntRange((int)bounds[0], (int)bounds[1]) : new DoubleRange(bounds[0], bounds[1]);
         }
+        if (type == typeof(Training.HyperSchedule))
+            return HyperScheduleToml.Parse(syntax, Error);
         throw new InvalidOperationException($"No TOML conversion for {type.Name} ({fullKey}).");
     }
 

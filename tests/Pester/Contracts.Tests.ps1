@@ -7,6 +7,7 @@ BeforeDiscovery {
         @{ Name = 'Export-FrameDataset'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Append', 'PassThru') }
         @{ Name = 'Export-FramePreview'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Count', 'PassThru') }
         @{ Name = 'Export-MatFile'; Parameters = @('Path', 'LiteralPath', 'InputObject', 'NoCompression', 'PassThru') }
+        @{ Name = 'Export-EvaluationReport'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Name', 'Format', 'PassThru') }
         @{ Name = 'Export-TrainingHistory'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Format', 'LogScale', 'PassThru') }
         @{ Name = 'Get-Batch'; Parameters = @('Generator', 'Split', 'Epoch', 'First') }
         @{ Name = 'Get-MatVariable'; Parameters = @('Path', 'LiteralPath', 'Name') }

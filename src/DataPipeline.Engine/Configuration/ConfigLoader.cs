@@ -150,7 +150,8 @@ public static class ConfigLoader
     private static object Convert(ConfigKey key, ValueSyntax? syntax, string fullKey, string file, int line)
     {
         var rules = key.Attribute;
-        var type = key.Property.PropertyType;
+        // An unset-by-default key (double?, IntRange?) takes the values of its underlying type.
+        var type = Nullable.GetUnderlyingType(key.Property.PropertyType) ?? key.Property.PropertyType;
         string shown = syntax?.ToString()?.Trim() ?? "";
 
         ConfigException Error(string what) => new($"'{fullKey}' = {shown}: {what}", file, line, fullKey, shown);

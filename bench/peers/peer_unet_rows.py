@@ -4,7 +4,8 @@ shared/bench/peer_unet.py (not ours to edit) knows the activations lrelu/relu/el
 up-samplings subpixel/transpose/nearest. This script builds its network with the extra options
   activation  = "sigmoid"           (torch.nn.Sigmoid in every ResBlock)
   up_sampling = "simple_subpixel"   (pixel shuffle alone: c -> c/s channels, s = 4, 8 with temporal scaling)
-  up_sampling = "conv_subpixel"     (pixel shuffle, then conv1 c/s -> c)
+  up_sampling = "shuffle_conv"      (pixel shuffle, then conv1 c/s -> c: the original's subpixel, Conv1DLater = False)
+  up_sampling = "conv_subpixel"     (the original's name for conv1 c -> s*c then shuffle: peer_unet's "subpixel")
 by reusing peer_unet's blocks, and prints, per configuration, the trainable parameter count
 torch counts, the output shape of one forward/backward pass, and a JSON line at the end.
 tests/Unit/Engine/UNetRowsTests.cs holds the counts this printed (torch 1.13, /usr/bin/python3).
@@ -38,14 +39,14 @@ class Up(nn.Module):
         s = 4 * st
         self.kind = m["up_sampling"]
         self.shuffle = P.PixelShuffle(m["dims"], 2, st)
-        if self.kind == "conv_subpixel":
+        if self.kind == "shuffle_conv":
             self.conv = P.conv_1(m, c // s, c)
         elif self.kind != "simple_subpixel":
             raise ValueError(self.kind)
 
     def forward(self, x):
         x = self.shuffle(x)
-        return self.conv(x) if self.kind == "conv_subpixel" else x
+        return self.conv(x) if self.kind == "shuffle_conv" else x
 
 
 class DecoderLevel(nn.Module):
@@ -53,7 +54,7 @@ class DecoderLevel(nn.Module):
         super().__init__()
         self.entry = P.conv_1(m, cin, c)
         self.block = P.ResBlock(m, c, c, p)
-        self.up = Up(m, c) if m["up_sampling"] in ("simple_subpixel", "conv_subpixel") else P.Up(m, c)
+        self.up = Up(m, c) if m["up_sampling"] in ("simple_subpixel", "shuffle_conv") else P.Up(m, c)
 
     def forward(self, x):
         return self.up(self.block(self.entry(x)))
@@ -97,14 +98,16 @@ class UNet(P.UNet):
 
 CASES = [
     ("unet2d-small", {"activation": "sigmoid"}),
+    ("unet2d-small", {"up_sampling": "shuffle_conv"}),
     ("unet2d-small", {"up_sampling": "conv_subpixel"}),
     ("unet2d-small", {"up_sampling": "simple_subpixel", "skip": "concat"}),
     ("unet2d-small", {"up_sampling": "simple_subpixel", "skip": "none"}),
-    ("unet2d-small", {"up_sampling": "conv_subpixel", "skip": "concat", "size_ratio": 1}),
-    ("unet2d-seed", {"up_sampling": "conv_subpixel", "activation": "sigmoid"}),
-    ("unet3d-small", {"up_sampling": "conv_subpixel"}),
+    ("unet2d-small", {"up_sampling": "shuffle_conv", "skip": "concat", "size_ratio": 1}),
+    ("unet2d-seed", {"up_sampling": "shuffle_conv", "activation": "sigmoid"}),
+    ("unet3d-small", {"up_sampling": "shuffle_conv"}),
     ("unet3d-small", {"up_sampling": "simple_subpixel", "skip": "concat", "temporal_downscaling": True}),
-    ("unet3d-small", {"up_sampling": "conv_subpixel", "temporal_downscaling": True, "activation": "sigmoid"}),
+    ("unet3d-small", {"up_sampling": "shuffle_conv", "temporal_downscaling": True, "activation": "sigmoid"}),
+    ("unet3d-small", {"up_sampling": "conv_subpixel", "temporal_downscaling": True}),
 ]
 
 
@@ -115,6 +118,8 @@ def main():
         cfg = P.load_config(os.path.join(here, name + ".toml"))
         m = dict(cfg["model"])
         m.update(overrides)
+        if m["up_sampling"] == "conv_subpixel":
+            m["up_sampling"] = "subpixel"  # the same network under the original's name
         torch.manual_seed(0)
         model = UNet(m)
         count = P.torch_param_count(model)

@@ -54,10 +54,11 @@ dropout = { kind = "list", values = { 1 = 0.1 }, per = "epoch" }
     }
 }
 
-Describe '[model] activation = "sigmoid" and the shuffle-first up-samplings' {
+Describe '[model] activation = "sigmoid" and the original''s other sub-pixel up-samplings' {
     It 'builds the networks PyTorch counts for the same options' -ForEach @(
         @{ Lines = 'activation = "sigmoid"'; Expected = 501809 }
-        @{ Lines = 'up_sampling = "conv_subpixel"'; Expected = 481313 }
+        @{ Lines = 'up_sampling = "shuffle_conv"'; Expected = 481313 }
+        @{ Lines = 'up_sampling = "conv_subpixel"'; Expected = 501809 }   # the original's name for subpixel
         @{ Lines = "up_sampling = `"simple_subpixel`"`nskip = `"concat`""; Expected = 480753 }
     ) {
         $config = Join-Path $dir 'model.toml'

@@ -72,7 +72,7 @@ public sealed class UNet : Module<Tensor, Tensor>
     /// </summary>
     private static void CheckUpSampling(ModelSettings settings, int s)
     {
-        if (settings.UpSampling is not (UpSampling.SimpleSubpixel or UpSampling.ConvSubpixel)) return;
+        if (settings.UpSampling is not (UpSampling.SimpleSubpixel or UpSampling.ShuffleConv)) return;
         string name = ConfigEnum.NameOf(settings.UpSampling);
         if (settings.Filters % s != 0)
             throw new ConfigException(
@@ -81,7 +81,7 @@ public sealed class UNet : Module<Tensor, Tensor>
         if (settings.UpSampling == UpSampling.SimpleSubpixel && settings.Skip == SkipMerge.Add)
             throw new ConfigException(
                 $"'model.up_sampling' = \"simple_subpixel\" leaves 1/{s} of a level's channels, which cannot be added to the skip tensor; " +
-                "set 'model.skip' = \"concat\" or \"none\", or use up_sampling = \"conv_subpixel\"", null, key: "model.skip", value: "add");
+                "set 'model.skip' = \"concat\" or \"none\", or use up_sampling = \"shuffle_conv\"", null, key: "model.skip", value: "add");
     }
 
     public ModelSettings Settings { get; }

@@ -94,7 +94,7 @@ internal sealed class Up : Module<Tensor, Tensor>
             case UpSampling.SimpleSubpixel:
                 before = layers.Shuffle(2, st);
                 break;
-            case UpSampling.ConvSubpixel:
+            case UpSampling.ShuffleConv:
                 before = layers.Shuffle(2, st);
                 conv = layers.Conv1(c / s, c);
                 break;

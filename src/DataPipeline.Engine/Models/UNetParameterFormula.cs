@@ -32,7 +32,7 @@ public static class UNetParameterFormula
         {
             UpSampling.Subpixel => sub * c * c + sub * c,   // conv1 c -> s*c
             UpSampling.SimpleSubpixel => 0,                  // the shuffle alone
-            UpSampling.ConvSubpixel => Conv1(c / sub, c),    // shuffle, then conv1 c/s -> c
+            UpSampling.ShuffleConv => Conv1(c / sub, c),    // shuffle, then conv1 c/s -> c
             _ => K * c * c + c,                              // transpose, nearest
         };
         // Channels the Up gives (c / s for the bare shuffle), then after the merge at level i.

@@ -7,8 +7,9 @@ using static TorchSharp.torch;
 namespace DataPipeline.Tests.Engine;
 
 /// <summary>
-/// The [model] options of issue 17: activation = "sigmoid" and up_sampling = "simple_subpixel" |
-/// "conv_subpixel". The counts are what torch 1.13 counts for the same networks built by
+/// The [model] options of issue 17: activation = "sigmoid" and the original's other sub-pixel
+/// up-samplings, up_sampling = "simple_subpixel" | "shuffle_conv" | "conv_subpixel". The counts
+/// are what torch 1.13 counts for the same networks built by
 /// bench/peers/peer_unet_rows.py (peer_unet.py's blocks with the new options).
 /// </summary>
 public class UNetRowsTests
@@ -18,14 +19,16 @@ public class UNetRowsTests
     public static TheoryData<string, string, long> TorchCounts() => new()
     {
         { "unet2d-small", "activation=sigmoid", 501_809 },
-        { "unet2d-small", "up_sampling=conv_subpixel", 481_313 },
+        { "unet2d-small", "up_sampling=shuffle_conv", 481_313 },
+        { "unet2d-small", "up_sampling=conv_subpixel", 501_809 },
         { "unet2d-small", "up_sampling=simple_subpixel,skip=concat", 480_753 },
         { "unet2d-small", "up_sampling=simple_subpixel,skip=none", 477_169 },
-        { "unet2d-small", "up_sampling=conv_subpixel,skip=concat,size_ratio=1", 482_801 },
-        { "unet2d-seed", "up_sampling=conv_subpixel,activation=sigmoid", 7_654_017 },
-        { "unet3d-small", "up_sampling=conv_subpixel", 86_369 },
+        { "unet2d-small", "up_sampling=shuffle_conv,skip=concat,size_ratio=1", 482_801 },
+        { "unet2d-seed", "up_sampling=shuffle_conv,activation=sigmoid", 7_654_017 },
+        { "unet3d-small", "up_sampling=shuffle_conv", 86_369 },
         { "unet3d-small", "up_sampling=simple_subpixel,skip=concat,temporal_downscaling=true", 86_313 },
-        { "unet3d-small", "up_sampling=conv_subpixel,temporal_downscaling=true,activation=sigmoid", 86_329 },
+        { "unet3d-small", "up_sampling=shuffle_conv,temporal_downscaling=true,activation=sigmoid", 86_329 },
+        { "unet3d-small", "up_sampling=conv_subpixel,temporal_downscaling=true", 89_017 },
     };
 
     /// <summary>Applies "key=value,..." overrides to a bench config's [model] section through the TOML loader.</summary>
@@ -53,21 +56,21 @@ public class UNetRowsTests
     }
 
     [Fact]
-    public void ConvSubpixelCountsByHand()
+    public void ShuffleConvCountsByHand()
     {
-        // unet2d-small (F = 16, D = 3): subpixel's Up is conv1 c -> 4c, 4c^2 + 4c; conv_subpixel's is
+        // unet2d-small (F = 16, D = 3): subpixel's Up is conv1 c -> 4c, 4c^2 + 4c; shuffle_conv's is
         // conv1 c/4 -> c, c^2/4 + c. Over c = 16, 32, 64 that is 21,952 against 1,456 parameters.
         long subpixel = UNetParameterFormula.Count(Model("unet2d-small", ""), 2);
-        long conv = UNetParameterFormula.Count(Model("unet2d-small", "up_sampling=conv_subpixel"), 2);
+        long conv = UNetParameterFormula.Count(Model("unet2d-small", "up_sampling=shuffle_conv"), 2);
         Assert.Equal(501_809, subpixel);
         Assert.Equal(21_952 - 1_456, subpixel - conv);
     }
 
     [Theory]
     [InlineData("unet2d-small", "up_sampling=simple_subpixel,skip=concat", new long[] { 2, 1, 16, 24 }, new long[] { 2, 1, 32, 48 })]
-    [InlineData("unet2d-small", "up_sampling=conv_subpixel,activation=sigmoid", new long[] { 2, 1, 16, 16 }, new long[] { 2, 1, 32, 32 })]
+    [InlineData("unet2d-small", "up_sampling=shuffle_conv,activation=sigmoid", new long[] { 2, 1, 16, 16 }, new long[] { 2, 1, 32, 32 })]
     [InlineData("unet3d-small", "up_sampling=simple_subpixel,skip=none,temporal_downscaling=true", new long[] { 1, 1, 4, 8, 8 }, new long[] { 1, 1, 4, 16, 16 })]
-    [InlineData("unet3d-small", "up_sampling=conv_subpixel", new long[] { 2, 1, 3, 8, 8 }, new long[] { 2, 1, 3, 16, 16 })]
+    [InlineData("unet3d-small", "up_sampling=shuffle_conv", new long[] { 2, 1, 3, 8, 8 }, new long[] { 2, 1, 3, 16, 16 })]
     public void ForwardAndBackwardGiveTheDefinedOutputShape(string bench, string overrides, long[] input, long[] output)
     {
         var settings = Model(bench, overrides);
@@ -79,6 +82,15 @@ public class UNetRowsTests
         Assert.Equal(output, y.shape);
         y.mean().backward();
         Assert.All(model.parameters(), p => Assert.True(p.grad is not null && p.grad.isfinite().all().item<bool>()));
+    }
+
+    [Fact]
+    public void ConvSubpixelIsTheOriginalsNameForSubpixel()
+    {
+        var settings = Model("unet2d-small", "up_sampling=conv_subpixel");
+        Assert.Equal(UpSampling.Subpixel, settings.UpSampling);
+        // Written back under the canonical name.
+        Assert.Contains("up_sampling = \"subpixel\"", ConfigTemplate.Write(new PipelineConfig { Model = settings }));
     }
 
     [Fact]
@@ -112,7 +124,7 @@ public class UNetRowsTests
 
     [Theory]
     [InlineData("up_sampling=simple_subpixel", "model.skip")]
-    [InlineData("up_sampling=conv_subpixel,filters=6", "model.filters")]
+    [InlineData("up_sampling=shuffle_conv,filters=6", "model.filters")]
     public void ImpossibleWidthsAreConfigErrorsNamingTheKey(string overrides, string key)
     {
         var settings = Model("unet2d-small", overrides);

@@ -5,6 +5,15 @@ namespace DataPipeline.Engine.Models;
 /// <summary>
 /// The closed-form trainable parameter count of UNET.md ("Parameter count"). The built network is
 /// checked against it, as peer_unet.py checks its own, so the two sides provably build the same net.
+/// Beyond UNET.md, the original's other sub-pixel up-samplings (issue 17), with s = 4·st:
+/// <code>
+/// up(c)     = s*c*c + s*c             [subpixel, alias conv_subpixel: conv1 c -> s*c, shuffle]
+///           = 0                       [simple_subpixel: the shuffle alone, c/s channels out]
+///           = (c/s)*c + c             [shuffle_conv: shuffle, conv1 c/s -> c]
+/// u(c)      = c/s for simple_subpixel, else c          (the Up's output channels)
+/// merged(i) = u(ch[i]) + (concat ? ch[i] : 0)           (replaces m*ch[i] in the decoder entry conv1 and the head)
+/// </code>
+/// Checked against torch 1.13 by bench/peers/peer_unet_rows.py (tests/Unit/Engine/UNetRowsTests.cs).
 /// </summary>
 public static class UNetParameterFormula
 {

@@ -24,6 +24,7 @@
         'Invoke-UNetPrediction'
         'Invoke-TrainingSweep'
         'Export-TrainingHistory'
+        'Export-EvaluationReport'
         'Import-TrainingRun'
         'New-TrainingConfig'
         'Export-FrameDataset'

@@ -7,6 +7,7 @@ BeforeDiscovery {
         @{ Name = 'Export-FrameDataset'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Append', 'PassThru') }
         @{ Name = 'Export-FramePreview'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Count', 'PassThru') }
         @{ Name = 'Export-MatFile'; Parameters = @('Path', 'LiteralPath', 'InputObject', 'NoCompression', 'PassThru') }
+        @{ Name = 'Export-EvaluationReport'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Name', 'Format', 'PassThru') }
         @{ Name = 'Export-TrainingHistory'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Format', 'LogScale', 'PassThru') }
         @{ Name = 'Get-Batch'; Parameters = @('Generator', 'Split', 'Epoch', 'First') }
         @{ Name = 'Get-MatVariable'; Parameters = @('Path', 'LiteralPath', 'Name') }
@@ -20,7 +21,7 @@ BeforeDiscovery {
         @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath', 'RetryFailedEpoch') }
         @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Method', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
         @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'ClassLabel', 'ClassWeight', 'MaxFrames', 'PatchSize', 'PatchOnLabel', 'PatchMirror', 'PatchMask', 'ShuffleWindow', 'Filter', 'Transform', 'SequenceWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'FlipHorizontal', 'FlipVertical', 'Rot90', 'RotationDeg', 'ShiftPx', 'Zoom', 'ShearDeg', 'ElasticAlphaPx', 'ElasticSigmaPx', 'FillMode', 'FillValue', 'OutOfPlane', 'IntensityScale', 'IntensityShift') }
-        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config') }
+        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config', 'Evaluation') }
         @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
         @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }
         @{ Name = 'Import-TrainingRun'; Parameters = @('Path', 'LiteralPath') }

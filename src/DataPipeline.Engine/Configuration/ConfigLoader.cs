@@ -21,6 +21,7 @@ public static class ConfigLoader
         ConfigSection.Of(typeof(AugmentSettings)),
         ConfigSection.Of(typeof(ModelSettings)),
         ConfigSection.Of(typeof(TrainingSettings)),
+        ConfigSection.Of(typeof(ScheduleSettings)),
         ConfigSection.Of(typeof(EvaluationSettings)),
         ConfigSection.Of(typeof(OutputSettings)),
         ConfigSection.Of(typeof(BenchSettings)),
@@ -130,7 +131,7 @@ public static class ConfigLoader
 
     private static int LineOf(SyntaxNode node) => node.Span.Start.Line + 1;
 
-    private static string KeyName(KeySyntax? key)
+    internal static string KeyName(KeySyntax? key)
     {
         if (key is null) return "";
         var parts = new List<string> { SimpleKeyName(key.Key) };
@@ -149,7 +150,8 @@ public static class ConfigLoader
     private static object Convert(ConfigKey key, ValueSyntax? syntax, string fullKey, string file, int line)
     {
         var rules = key.Attribute;
-        var type = key.Property.PropertyType;
+        // An unset-by-default key (double?, IntRange?) takes the values of its underlying type.
+        var type = Nullable.GetUnderlyingType(key.Property.PropertyType) ?? key.Property.PropertyType;
         string shown = syntax?.ToString()?.Trim() ?? "";
 
         ConfigException Error(string what) => new($"'{fullKey}' = {shown}: {what}", file, line, fullKey, shown);
@@ -217,6 +219,8 @@ public static class ConfigLoader
             foreach (double b in bounds) CheckNumber(b, rules, Error);
             return integral ? new IntRange((int)bounds[0], (int)bounds[1]) : new DoubleRange(bounds[0], bounds[1]);
         }
+        if (type == typeof(Training.HyperSchedule))
+            return HyperScheduleToml.Parse(syntax, Error);
         throw new InvalidOperationException($"No TOML conversion for {type.Name} ({fullKey}).");
     }
 

@@ -66,6 +66,7 @@ public static class ConfigTemplate
         IntRange r => $"[{r.Low}, {r.High}]",
         DoubleRange r => $"[{FormatDouble(r.Low)}, {FormatDouble(r.High)}]",
         Enum e => "\"" + ConfigEnum.NameOf(e) + "\"",
+        Training.HyperSchedule h => h.ToToml(),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };

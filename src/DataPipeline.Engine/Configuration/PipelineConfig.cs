@@ -12,6 +12,7 @@ public sealed class PipelineConfig
     public AugmentSettings Augment { get; init; } = new();
     public ModelSettings Model { get; init; } = new();
     public TrainingSettings Training { get; init; } = new();
+    public ScheduleSettings Schedules { get; init; } = new();
     public EvaluationSettings Evaluation { get; init; } = new();
     public OutputSettings Output { get; init; } = new();
     public BenchSettings Bench { get; init; } = new();
@@ -28,6 +29,7 @@ public sealed class PipelineConfig
         yield return Augment;
         yield return Model;
         yield return Training;
+        yield return Schedules;
         yield return Evaluation;
         yield return Output;
         yield return Bench;

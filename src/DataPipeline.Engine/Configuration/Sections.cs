@@ -51,6 +51,9 @@ public sealed class SimulationSettings
     [ConfigKey("scatterers", "Scatterers per frame, drawn uniformly from [lo, hi].", Min = 0, Max = 100000)]
     public IntRange Scatterers { get; set; } = new(1, 5);
 
+    [ConfigKey("eval_scatterers", "Scatterers per frame of evaluation sets (New-SyntheticFrame -Evaluation), drawn uniformly from [lo, hi]; unset uses scatterers. Training and validation frames always use scatterers.", Min = 0, Max = 100000, Example = "[5, 10]")]
+    public IntRange? EvalScatterers { get; set; }
+
     [ConfigKey("velocity_px", "Speed of each scatterer in pixels per time step, uniform in [lo, hi] (sequences only).", Min = 0, Max = 1000)]
     public DoubleRange VelocityPx { get; set; } = new(3, 8);
 
@@ -72,8 +75,14 @@ public sealed class SimulationSettings
     [ConfigKey("combine", "How overlapping blobs combine: max keeps every peak at its height (the original's choice), sum adds them.")]
     public PsfCombine Combine { get; set; } = PsfCombine.Max;
 
-    [ConfigKey("psf_sigma_px", "Sigma of the Gaussian point-spread function of the data.", Min = 0.05, Max = 1000)]
+    [ConfigKey("psf", "Point-spread function of the data: gaussian, or gaussian_mu (the original's GaussianMu: a ring of radius psf_mu_px and width psf_sigma_px). Labels stay Gaussian.")]
+    public PsfKind Psf { get; set; } = PsfKind.Gaussian;
+
+    [ConfigKey("psf_sigma_px", "Sigma of the Gaussian point-spread function of the data (gaussian_mu: the ring's width).", Min = 0.05, Max = 1000)]
     public double PsfSigmaPx { get; set; } = 3.1;
+
+    [ConfigKey("psf_mu_px", "gaussian_mu: radius of the ring in data pixels (0 gives the Gaussian). The original's GaussianMu m at size N is m * (N - 2) / 2 pixels.", Min = 0, Max = 1000)]
+    public double PsfMuPx { get; set; }
 
     [ConfigKey("label_psf_sigma_px", "Sigma of the label's Gaussian, in data pixels; 0 means half of psf_sigma_px.", Min = 0, Max = 1000)]
     public double LabelPsfSigmaPx { get; set; }

@@ -34,6 +34,12 @@ public sealed class EvaluationResult(
     /// <summary>Pixel-wise counts at <see cref="Threshold"/>; null when no frame had a label map.</summary>
     public PixelConfusion? Pixels { get; } = pixels;
 
+    /// <summary>Pixel-wise accuracy at <see cref="Threshold"/>; NaN when no frame had a label map.</summary>
+    public double PixelAccuracy => Pixels?.Accuracy ?? double.NaN;
+
+    /// <summary>Pixel-wise balanced accuracy at <see cref="Threshold"/>; NaN when no frame had a label map.</summary>
+    public double PixelBalancedAccuracy => Pixels?.BalancedAccuracy ?? double.NaN;
+
     /// <summary>Pixel-wise counts at every threshold k / 1000; empty when no frame had a label map.</summary>
     public IReadOnlyList<PixelConfusion> RocCurve { get; } = rocCurve;
 

@@ -35,10 +35,12 @@ public sealed class UNet : Module<Tensor, Tensor>
         // Every layer but the 1-channel input and output is a multiple of the first level's width.
         TorchRuntime.PrepareConvolutions(settings.Filters);
         var layers = new UNetLayers(settings);
+        CheckUpSampling(settings, layers.UpScale);
         int depth = settings.Depth;
         long F = settings.Filters;
         long Width(int level) => F << level;
-        long merge = settings.Skip == SkipMerge.Concat ? 2 : 1;
+        // Channels after the merge at level i: the Up's output, plus the skip tensor's with concat.
+        long Merged(int level) => layers.UpWidth(Width(level)) + (settings.Skip == SkipMerge.Concat ? Width(level) : 0);
 
         enc = new ModuleList<EncoderLevel>();
         for (int i = 0; i < depth; i++)
@@ -46,9 +48,9 @@ public sealed class UNet : Module<Tensor, Tensor>
         mid = new ResBlock(layers, Width(depth - 1), Width(depth), dropout: !settings.DropoutEncoderOnly, allowShortcut: false);
         dec = new ModuleList<DecoderLevel>();
         for (int i = depth - 1; i >= 0; i--)
-            dec.Add(new DecoderLevel(layers, i == depth - 1 ? Width(depth) : merge * Width(i + 1), Width(i)));
+            dec.Add(new DecoderLevel(layers, i == depth - 1 ? Width(depth) : Merged(i + 1), Width(i)));
 
-        long c = merge * F;
+        long c = Merged(0);
         if (sizeRatio > 1)
         {
             head_up = layers.Conv1(c, F * sizeRatio * sizeRatio);
@@ -61,6 +63,25 @@ public sealed class UNet : Module<Tensor, Tensor>
         _sigmoid = settings.OutputActivation == OutputActivation.Sigmoid;
         RegisterComponents();
         Initialize(settings.Initializer);
+    }
+
+    /// <summary>
+    /// The shuffle-first up-samplings divide a level's width by s (4, or 8 with temporal scaling),
+    /// so every width must be a multiple of s; and the bare shuffle's c / s channels cannot be
+    /// added to the skip tensor's c.
+    /// </summary>
+    private static void CheckUpSampling(ModelSettings settings, int s)
+    {
+        if (settings.UpSampling is not (UpSampling.SimpleSubpixel or UpSampling.ShuffleConv)) return;
+        string name = ConfigEnum.NameOf(settings.UpSampling);
+        if (settings.Filters % s != 0)
+            throw new ConfigException(
+                $"'model.up_sampling' = \"{name}\" shuffles {s} channels into one cell, so 'model.filters' must be a multiple of {s} (it is {settings.Filters}); " +
+                "set filters to a multiple, or use up_sampling = \"subpixel\"", null, key: "model.filters", value: settings.Filters.ToString());
+        if (settings.UpSampling == UpSampling.SimpleSubpixel && settings.Skip == SkipMerge.Add)
+            throw new ConfigException(
+                $"'model.up_sampling' = \"simple_subpixel\" leaves 1/{s} of a level's channels, which cannot be added to the skip tensor; " +
+                "set 'model.skip' = \"concat\" or \"none\", or use up_sampling = \"shuffle_conv\"", null, key: "model.skip", value: "add");
     }
 
     public ModelSettings Settings { get; }

@@ -72,21 +72,31 @@ internal sealed class Down : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => pool is null ? conv.call(x) : pool.call(conv.call(x));
 }
 
-/// <summary>Doubles the scaled axes: sub-pixel conv, transposed conv, or nearest then conv k.</summary>
+/// <summary>
+/// Doubles the scaled axes: sub-pixel conv then shuffle, transposed conv, nearest then conv k, the
+/// bare shuffle (c / s channels out), or the shuffle then conv1 back to c.
+/// </summary>
 internal sealed class Up : Module<Tensor, Tensor>
 {
-    private readonly Module<Tensor, Tensor> conv;
+    private readonly Module<Tensor, Tensor>? conv;
     private readonly Module<Tensor, Tensor>? before;
     private readonly Module<Tensor, Tensor>? after;
 
     public Up(UNetLayers layers, long c) : base(nameof(Up))
     {
-        int st = layers.TemporalScale;
+        int st = layers.TemporalScale, s = layers.UpScale;
         switch (layers.Settings.UpSampling)
         {
             case UpSampling.Subpixel:
-                conv = layers.Conv1(c, 4 * st * c);
+                conv = layers.Conv1(c, s * c);
                 after = layers.Shuffle(2, st);
+                break;
+            case UpSampling.SimpleSubpixel:
+                before = layers.Shuffle(2, st);
+                break;
+            case UpSampling.ShuffleConv:
+                before = layers.Shuffle(2, st);
+                conv = layers.Conv1(c / s, c);
                 break;
             case UpSampling.Transpose:
                 conv = layers.TransposedConv(c);
@@ -101,7 +111,8 @@ internal sealed class Up : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var h = conv.call(before is null ? x : before.call(x));
+        var h = before is null ? x : before.call(x);
+        if (conv is not null) h = conv.call(h);
         return after is null ? h : after.call(h);
     }
 }

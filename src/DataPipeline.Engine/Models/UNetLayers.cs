@@ -19,6 +19,12 @@ internal sealed class UNetLayers(ModelSettings settings)
     /// <summary>Scale factor on T: 2 with temporal down-scaling, else 1.</summary>
     public int TemporalScale => Is3D && Settings.TemporalDownscaling ? 2 : 1;
 
+    /// <summary>Output cells per input cell of one Up: 4, or 8 with temporal scaling.</summary>
+    public int UpScale => 4 * TemporalScale;
+
+    /// <summary>Channels an Up of <paramref name="c"/> channels gives: c, or c / UpScale for the bare shuffle.</summary>
+    public long UpWidth(long c) => Settings.UpSampling == UpSampling.SimpleSubpixel ? c / UpScale : c;
+
     /// <summary>conv k with "same" zero padding.</summary>
     public Module<Tensor, Tensor> ConvK(long cin, long cout) => Is3D
         ? Conv3d(cin, cout, (Kt, K, K), stride: (1, 1, 1), padding: ((Kt - 1) / 2, (K - 1) / 2, (K - 1) / 2))
@@ -68,6 +74,7 @@ internal sealed class UNetLayers(ModelSettings settings)
         Models.Activation.ReLU => ReLU(inplace),
         Models.Activation.ELU => new ELU(1.0, inplace),
         Models.Activation.GELU => GELU(),
+        Models.Activation.Sigmoid => Sigmoid(),
         _ => throw new ArgumentOutOfRangeException(nameof(Settings.Activation)),
     };
 

@@ -8,6 +8,7 @@ public enum Activation
     [ConfigName("relu")] ReLU,
     [ConfigName("elu")] ELU,
     [ConfigName("gelu")] GELU,
+    [ConfigName("sigmoid")] Sigmoid,
 }
 
 public enum DownSampling
@@ -19,9 +20,17 @@ public enum DownSampling
 
 public enum UpSampling
 {
-    [ConfigName("subpixel")] Subpixel,
+    /// <summary>
+    /// conv1 c -> s·c, then the pixel shuffle. "conv_subpixel" is the original's name for the same
+    /// conv-then-shuffle (its 2-D form widened only to 2c and so returned c/2 channels, a bug).
+    /// </summary>
+    [ConfigName("subpixel", "conv_subpixel")] Subpixel,
     [ConfigName("transpose")] Transpose,
     [ConfigName("nearest", "simple")] Nearest,
+    /// <summary>The pixel shuffle alone: no parameters, and the level's width divided by 4 (8 with temporal scaling).</summary>
+    [ConfigName("simple_subpixel")] SimpleSubpixel,
+    /// <summary>The pixel shuffle, then a conv1 back to the level's width (the original's subpixel with Conv1DLater = False).</summary>
+    [ConfigName("shuffle_conv")] ShuffleConv,
 }
 
 /// <summary>How a decoder level merges the up-sampled tensor with the encoder's skip tensor.</summary>

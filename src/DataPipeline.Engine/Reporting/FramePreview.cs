@@ -27,6 +27,24 @@ public static class FramePreview
     /// <summary>Writes the preview PNG (atomically); returns its size in pixels.</summary>
     public static (int Width, int Height) Write(IReadOnlyList<Frame> frames, string path)
     {
+        var (multiplot, width, height) = Compose(frames);
+        AtomicFile.Write(path, temporary => multiplot.SavePng(temporary, width, height));
+        return (width, height);
+    }
+
+    /// <summary>The preview as PNG bytes, for the frames of an animation.</summary>
+    internal static byte[] RenderPng(IReadOnlyList<Frame> frames)
+    {
+        var (multiplot, width, height) = Compose(frames);
+        using var surface = SkiaSharp.SKSurface.Create(new SkiaSharp.SKImageInfo(width, height));
+        multiplot.Render(surface.Canvas, new PixelRect(left: 0, right: width, bottom: height, top: 0));
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    private static (ScottPlot.Multiplot Multiplot, int Width, int Height) Compose(IReadOnlyList<Frame> frames)
+    {
         var (columns, rows) = Layout(frames);
         if (frames.Any(f => !Panels(f).SequenceEqual(Panels(frames[0]))))
             throw new ArgumentException("Frames in one preview must all be static or all have the same number of time steps, and all or none have labels and predictions.", nameof(frames));
@@ -49,10 +67,7 @@ public static class FramePreview
         multiplot.Reset(plots[0]);
         foreach (var plot in plots.Skip(1)) multiplot.AddPlot(plot);
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
-
-        int width = columns * PanelWidth, height = rows * PanelHeight;
-        AtomicFile.Write(path, temporary => multiplot.SavePng(temporary, width, height));
-        return (width, height);
+        return (multiplot, columns * PanelWidth, rows * PanelHeight);
     }
 
     private enum PanelKind { Data, Label, Prediction }

@@ -32,6 +32,9 @@ public sealed class ScattererSimulator
     {
         if (s.Scatterers.Low < 0 || s.Scatterers.Low > s.Scatterers.High)
             throw new ArgumentException($"Scatterers must be a range [lo, hi] with 0 <= lo <= hi; got {s.Scatterers}.");
+        if (s.EvalScatterers is { } eval && (eval.Low < 0 || eval.Low > eval.High))
+            throw new ArgumentException($"Evaluation scatterers must be a range [lo, hi] with 0 <= lo <= hi; got {eval}.");
+        if (s.PsfMuPx < 0) throw new ArgumentException($"The ring radius psf_mu_px must be 0 or more; got {s.PsfMuPx}.");
         if (s.Size < 4) throw new ArgumentException($"Size must be at least 4 pixels; got {s.Size}.");
         if (s.SizeRatio < 1) throw new ArgumentException($"SizeRatio must be at least 1; got {s.SizeRatio}.");
         if (s.Frames < 1) throw new ArgumentException($"Frames must be at least 1; got {s.Frames}.");
@@ -48,6 +51,24 @@ public sealed class ScattererSimulator
     }
 
     public string SourceName => $"synthetic(seed={_settings.Seed})";
+
+    /// <summary>
+    /// The simulator of the evaluation set of <paramref name="settings"/> (the original's
+    /// NumScatterEval): scatterer counts from eval_scatterers (scatterers when unset) and its own
+    /// random stream, seed <see cref="EvaluationSeed"/>, so evaluation frames never repeat training
+    /// frames. Its frames record those settings as their origin, so they re-render exactly.
+    /// </summary>
+    public static ScattererSimulator ForEvaluation(SimulationSettings settings)
+    {
+        var copy = ConfigLoader.Parse(ConfigTemplate.WriteSection(settings), "evaluation settings").Simulation;
+        copy.Scatterers = settings.EvalScatterers ?? settings.Scatterers;
+        copy.EvalScatterers = null;
+        copy.Seed = EvaluationSeed(settings.Seed);
+        return new ScattererSimulator(copy);
+    }
+
+    /// <summary>The seed of the evaluation set of a run seeded <paramref name="seed"/>: a fixed, well-mixed function of it.</summary>
+    public static long EvaluationSeed(long seed) => (long)(new SeededRandom(seed, stream: -1).NextUInt64() >> 1);
 
     /// <summary>
     /// Frames start .. start+count-1, in order, generated in parallel chunks on at most
@@ -108,7 +129,7 @@ public sealed class ScattererSimulator
                     positions.Add(new ScattererPosition(step, k, pr, pc, inData));
                 // Scatterers just outside the field of view still blur into it, as on a scanner.
                 if (inData)
-                    GaussianSplat.Draw(data, step * size * size, size, size, pr, pc, s.PsfSigmaPx, amplitude, s.Combine);
+                    DrawDataPsf(data, step * size * size, size, pr, pc, amplitude);
                 // The label is a confidence map: every scatterer peaks at 1 whatever its echo strength.
                 GaussianSplat.Draw(label, step * labelSize * labelSize, labelSize, labelSize,
                     (pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5, labelSigma, 1.0, s.Combine);
@@ -125,6 +146,15 @@ public sealed class ScattererSimulator
         int[] shape = t > 1 ? [t, size, size] : [size, size];
         int[] labelShape = t > 1 ? [t, labelSize, labelSize] : [labelSize, labelSize];
         return new Frame(data, shape, label, labelShape, SourceName, index, positions, _origin);
+    }
+
+    private void DrawDataPsf(float[] data, int offset, int size, double row, double column, double amplitude)
+    {
+        var s = _settings;
+        if (s.Psf == PsfKind.GaussianMu)
+            RingSplat.Draw(data, offset, size, size, row, column, s.PsfMuPx, s.PsfSigmaPx, amplitude, s.Combine);
+        else
+            GaussianSplat.Draw(data, offset, size, size, row, column, s.PsfSigmaPx, amplitude, s.Combine);
     }
 
     private static double Rms(float[] values)

@@ -86,6 +86,7 @@ public sealed class Trainer
         var monitor = new MonitoredMetric(settings.Monitor, generator.ValidationCount > 0,
             settings.LocalisationEvery > 0 && generator.Source.HasPositions && generator.PatchSize == 0);
         var schedule = new LearningRateSchedule(settings);
+        var hyper = HyperParameterSchedule.Create(_config, optimizer, model);
         var tracker = new ImprovementTracker();
         string runId;
         string runDirectory;
@@ -140,7 +141,7 @@ public sealed class Trainer
         log.Start(run, run.Config, generator, resumed: start.Resume is not null);
         var scaler = settings.Precision == TrainingPrecision.Fp16 ? new LossScaler() : null;
         var context = new RunContext(model, optimizer, device, random, scaler, monitor, schedule, tracker, sizeRatio, generator, run, log,
-            new StepPosition(), progress, cancellation);
+            new StepPosition(), progress, cancellation) { Hyper = hyper };
         var clock = Stopwatch.StartNew();
         try
         {
@@ -310,6 +311,9 @@ public sealed class Trainer
         Action<TrainingProgress>? Progress, CancellationToken Cancellation)
     {
         public ImprovementTracker Tracker { get; set; } = Tracker;
+
+        /// <summary>The [schedules] of the run, applied before every training step; null without any.</summary>
+        public HyperParameterSchedule? Hyper { get; init; }
     }
 
     /// <summary>Where the run is, so that a failure can say at which epoch and step it happened.</summary>
@@ -367,6 +371,13 @@ public sealed class Trainer
         var waitedBefore = prefetcher.WaitTime;
         double rate = c.Schedule.RateFor(epoch);
         c.Optimizer.SetLearningRate(rate);
+        if (c.Hyper is { } hyper)
+        {
+            // The epoch's record shows the rate of its first step.
+            hyper.Apply(epoch, 1, c.Generator.TrainingBatchesPerEpoch);
+            rate = c.Optimizer.LearningRate;
+            c.Log.Line($"epoch {epoch} starts with {hyper.Describe()}");
+        }
 
         var (training, skipped) = TrainEpoch(c, prefetcher, epoch);
         var (validation, localisation) = ValidateEpoch(c, prefetcher, epoch);
@@ -436,6 +447,7 @@ public sealed class Trainer
             // The tensors hold copies, so the arrays can go back for the workers to refill.
             c.Generator.Recycle(batch);
             c.Optimizer.zero_grad();
+            c.Hyper?.Apply(epoch, step, batches);
             // Dropout is the network's only draw from the generator; without it the forward pass
             // needs no lock, and runs side by side stay fully parallel.
             var output = Forward(c, input, dropout);

@@ -6,7 +6,8 @@ namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Draws the first -Count frames of the pipeline into one PNG: data next to label, each with a
-/// colour bar and its source and index in the title; sequences one row per frame.
+/// colour bar and its source and index in the title; sequences one row per frame. A path ending
+/// in .gif gives an animated GIF instead, one GIF frame per time step.
 /// </summary>
 [Cmdlet(VerbsData.Export, "FramePreview", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
@@ -16,7 +17,7 @@ public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public Frame[] InputObject { get; set; } = [];
 
-    /// <summary>The PNG file to write.</summary>
+    /// <summary>The PNG file to write, or a .gif file for an animation of the time steps.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [SupportsWildcards]
     public string Path { get; set; } = "";
@@ -52,8 +53,16 @@ public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
         if (!ShouldProcess(target, $"Write a preview of {_frames.Count} frame(s)")) return;
         try
         {
-            var (width, height) = FramePreview.Write(_frames, target);
-            WriteVerbose($"{target}: {width}x{height} px, {_frames.Count} frame(s)");
+            if (string.Equals(System.IO.Path.GetExtension(target), ".gif", StringComparison.OrdinalIgnoreCase))
+            {
+                var (width, height, steps) = FramePreviewAnimation.Write(_frames, target);
+                WriteVerbose($"{target}: {width}x{height} px, {_frames.Count} frame(s), {steps} time step(s) animated");
+            }
+            else
+            {
+                var (width, height) = FramePreview.Write(_frames, target);
+                WriteVerbose($"{target}: {width}x{height} px, {_frames.Count} frame(s)");
+            }
         }
         catch (ArgumentException e)
         {

@@ -78,13 +78,22 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
     [Parameter]
     public string? Config { get; set; }
 
+    /// <summary>The evaluation set: scatterer counts from eval_scatterers and a random stream of its own.</summary>
+    [Parameter]
+    public SwitchParameter Evaluation { get; set; }
+
     protected override void EndProcessing()
     {
         var settings = LoadConfig(Config).Simulation;
         if (IsBound(nameof(Count))) settings.Count = Count;
         if (IsBound(nameof(Size))) settings.Size = Size;
         if (IsBound(nameof(Frames))) settings.Frames = Frames;
-        if (IsBound(nameof(Scatterers))) settings.Scatterers = new(Scatterers![0], Scatterers[^1]);
+        if (IsBound(nameof(Scatterers)))
+        {
+            // With -Evaluation, the range given is the evaluation set's.
+            if (Evaluation) settings.EvalScatterers = new(Scatterers![0], Scatterers[^1]);
+            else settings.Scatterers = new(Scatterers![0], Scatterers[^1]);
+        }
         if (IsBound(nameof(SizeRatio))) settings.SizeRatio = SizeRatio;
         if (IsBound(nameof(NoiseStd)))
         {
@@ -100,7 +109,7 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
         ScattererSimulator simulator;
         try
         {
-            simulator = new ScattererSimulator(settings);
+            simulator = Evaluation ? ScattererSimulator.ForEvaluation(settings) : new ScattererSimulator(settings);
         }
         catch (ArgumentException e)
         {

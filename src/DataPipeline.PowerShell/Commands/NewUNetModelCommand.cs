@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Configuration;
 using System.Management.Automation;
 using DataPipeline.Engine.Models;
 using DataPipeline.Engine.Runtime;
@@ -36,6 +37,11 @@ public sealed class NewUNetModelCommand : DataPipelineCmdlet
         catch (MemoryLimitExceededException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, "MemoryLimitExceeded", ErrorCategory.LimitsExceeded, e.Key));
+        }
+        catch (ConfigException e)
+        {
+            // Keys that only clash once the network is built (up_sampling against filters or skip).
+            ThrowTerminatingError(ConfigError(e, Config is null ? "" : ResolvePath(Config)));
         }
     }
 }

@@ -12,8 +12,8 @@ namespace DataPipeline.Engine.Training.Optimizers;
 /// </summary>
 public sealed class Adadelta : Optimizer
 {
-    private readonly double _weightDecay;
-    private readonly Scalar _rho, _oneMinusRho, _eps, _weightDecayScalar;
+    private readonly Scalar _rho, _oneMinusRho, _eps;
+    private readonly HyperScalar _weightDecay;
     private readonly Tensor?[] _squareAvg, _accDelta;
     private readonly long[] _steps;
 
@@ -23,11 +23,10 @@ public sealed class Adadelta : Optimizer
         if (rho is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(rho), rho, "rho must be in [0, 1].");
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be 0 or more.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be 0 or more.");
-        _weightDecay = weightDecay;
         _rho = Own(rho);
         _oneMinusRho = Own(1 - rho);
         _eps = Own(eps);
-        _weightDecayScalar = Own(weightDecay);
+        _weightDecay = Settable(weightDecay);
         _squareAvg = new Tensor?[Parameters.Count];
         _accDelta = new Tensor?[Parameters.Count];
         _steps = new long[Parameters.Count];
@@ -35,10 +34,18 @@ public sealed class Adadelta : Optimizer
 
     public override string Name => "Adadelta";
 
+    public override double WeightDecay => _weightDecay.Value;
+
+    public override void SetWeightDecay(double value)
+    {
+        CheckRange(value, "weight decay");
+        _weightDecay.Set(value);
+    }
+
     protected override void Update(int index, Parameter parameter, Tensor grad)
     {
         _steps[index]++;
-        if (_weightDecay != 0) grad = grad.add(parameter, _weightDecayScalar);
+        if (_weightDecay.Value != 0) grad = grad.add(parameter, _weightDecay.Scalar);
         var square = _squareAvg[index] ??= StateLike(parameter);
         var accumulated = _accDelta[index] ??= StateLike(parameter);
         square.mul_(_rho).addcmul_(grad, grad, _oneMinusRho);

@@ -13,8 +13,9 @@ namespace DataPipeline.Engine.Training.Optimizers;
 /// </summary>
 public class Adam : Optimizer
 {
-    private readonly double _beta1, _beta2;
-    private readonly Scalar _beta1Scalar, _beta2Scalar, _oneMinusBeta1, _oneMinusBeta2, _eps;
+    private readonly double _beta2;
+    private readonly Scalar _beta2Scalar, _oneMinusBeta2, _eps;
+    private readonly HyperScalar _beta1, _oneMinusBeta1, _weightDecay;
     private readonly Tensor?[] _expAvg, _expAvgSq;
     private readonly long[] _steps;
 
@@ -25,15 +26,13 @@ public class Adam : Optimizer
         if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be 0 or more.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be 0 or more.");
-        _beta1 = beta1;
         _beta2 = beta2;
-        WeightDecay = weightDecay;
-        _beta1Scalar = Own(beta1);
+        _beta1 = Settable(beta1);
+        _oneMinusBeta1 = Settable(beta1, b => 1 - b);
         _beta2Scalar = Own(beta2);
-        _oneMinusBeta1 = Own(1 - beta1);
         _oneMinusBeta2 = Own(1 - beta2);
         _eps = Own(eps);
-        WeightDecayScalar = Own(weightDecay);
+        _weightDecay = Settable(weightDecay);
         _expAvg = new Tensor?[Parameters.Count];
         _expAvgSq = new Tensor?[Parameters.Count];
         _steps = new long[Parameters.Count];
@@ -41,9 +40,31 @@ public class Adam : Optimizer
 
     public override string Name => "Adam";
 
-    protected double WeightDecay { get; }
+    public override double WeightDecay => _weightDecay.Value;
 
-    protected Scalar WeightDecayScalar { get; }
+    protected Scalar WeightDecayScalar => _weightDecay.Scalar;
+
+    public override void SetWeightDecay(double value)
+    {
+        CheckRange(value, "weight decay");
+        _weightDecay.Set(value);
+        OnWeightDecayChanged();
+    }
+
+    /// <summary>For AdamW, whose 1 - lr·λ follows the decay.</summary>
+    protected virtual void OnWeightDecayChanged() { }
+
+    public override bool HasMomentum => true;
+
+    /// <summary>β1. Bias correction uses the current β1, as PyTorch does when param_groups' betas are changed.</summary>
+    public override double Momentum => _beta1.Value;
+
+    public override void SetMomentum(double value)
+    {
+        CheckRange(value, "beta1", below: 1);
+        _beta1.Set(value);
+        _oneMinusBeta1.Set(value);
+    }
 
     /// <summary>The step count of parameter <paramref name="index"/> (what bias correction uses).</summary>
     public long StepOf(int index) => _steps[index];
@@ -54,9 +75,9 @@ public class Adam : Optimizer
         long t = ++_steps[index];
         var m = _expAvg[index] ??= StateLike(parameter);
         var v = _expAvgSq[index] ??= StateLike(parameter);
-        m.mul_(_beta1Scalar).add_(grad, _oneMinusBeta1);
+        m.mul_(_beta1.Scalar).add_(grad, _oneMinusBeta1.Scalar);
         v.mul_(_beta2Scalar).addcmul_(grad, grad, _oneMinusBeta2);
-        double biasCorrection1 = 1 - Math.Pow(_beta1, t);
+        double biasCorrection1 = 1 - Math.Pow(_beta1.Value, t);
         double biasCorrection2 = 1 - Math.Pow(_beta2, t);
         // Both change every step, so they are made here and kept alive until the calls return.
         using var correction2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();

@@ -24,7 +24,9 @@ public sealed class AdamW(IEnumerable<Parameter> parameters, double learningRate
         return grad;
     }
 
-    protected override void OnLearningRateChanged(double rate)
+    protected override void OnLearningRateChanged(double rate) => OnWeightDecayChanged();
+
+    protected override void OnWeightDecayChanged()
     {
         _shrink?.Dispose();
         _shrink = null;

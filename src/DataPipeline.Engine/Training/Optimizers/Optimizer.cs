@@ -15,6 +15,7 @@ namespace DataPipeline.Engine.Training.Optimizers;
 public abstract class Optimizer : IDisposable
 {
     private readonly List<Scalar> _owned = [];
+    private readonly List<HyperScalar> _settable = [];
     private Scalar _negativeRate;
     private bool _disposed;
 
@@ -53,6 +54,38 @@ public abstract class Optimizer : IDisposable
 
     /// <summary>For optimizers with further Scalars derived from the rate (AdamW's 1 - lr·λ).</summary>
     protected virtual void OnLearningRateChanged(double rate) { }
+
+    /// <summary>The L2 penalty λ (decoupled for AdamW); a schedule may change it between steps.</summary>
+    public abstract double WeightDecay { get; }
+
+    public abstract void SetWeightDecay(double value);
+
+    /// <summary>
+    /// Whether the optimizer has a momentum a schedule can set: SGD's and RMSprop's momentum, and
+    /// Adam's and AdamW's β1, the decay of the gradient's running mean that plays its part.
+    /// </summary>
+    public virtual bool HasMomentum => false;
+
+    public virtual double Momentum => double.NaN;
+
+    public virtual void SetMomentum(double value) =>
+        throw new NotSupportedException($"{Name} has no momentum to set.");
+
+    /// <summary>A hyper-parameter a schedule may change, disposed with the optimizer.</summary>
+    private protected HyperScalar Settable(double value, Func<double, double>? form = null)
+    {
+        var hyper = new HyperScalar(value, form);
+        _settable.Add(hyper);
+        return hyper;
+    }
+
+    /// <summary>Checks a value for a setter: finite and within [0, <paramref name="below"/>).</summary>
+    protected static void CheckRange(double value, string name, double below = double.PositiveInfinity)
+    {
+        if (!(value >= 0 && value < below))
+            throw new ArgumentOutOfRangeException(name, value,
+                double.IsPositiveInfinity(below) ? $"{name} must be 0 or more." : $"{name} must be in [0, {below}).");
+    }
 
     /// <summary>A hyper-parameter as a Scalar that lives as long as this optimizer.</summary>
     protected Scalar Own(double value)
@@ -148,6 +181,7 @@ public abstract class Optimizer : IDisposable
         _disposed = true;
         foreach (var t in StateTensors()) t?.Dispose();
         foreach (var s in _owned) s.Dispose();
+        foreach (var h in _settable) h.Dispose();
         _negativeRate.Dispose();
         OnDispose();
         GC.SuppressFinalize(this);

@@ -13,9 +13,9 @@ namespace DataPipeline.Engine.Training.Optimizers;
 /// </summary>
 public sealed class RmsProp : Optimizer
 {
-    private readonly double _momentum, _weightDecay;
     private readonly bool _centered;
-    private readonly Scalar _alpha, _oneMinusAlpha, _eps, _momentumScalar, _weightDecayScalar;
+    private readonly Scalar _alpha, _oneMinusAlpha, _eps;
+    private readonly HyperScalar _momentum, _weightDecay;
     private readonly Tensor?[] _squareAvg, _gradAvg, _buffers;
     private readonly long[] _steps;
 
@@ -26,14 +26,12 @@ public sealed class RmsProp : Optimizer
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be 0 or more.");
         if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "The momentum must be 0 or more.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be 0 or more.");
-        _momentum = momentum;
-        _weightDecay = weightDecay;
         _centered = centered;
         _alpha = Own(alpha);
         _oneMinusAlpha = Own(1 - alpha);
         _eps = Own(eps);
-        _momentumScalar = Own(momentum);
-        _weightDecayScalar = Own(weightDecay);
+        _momentum = Settable(momentum);
+        _weightDecay = Settable(weightDecay);
         _squareAvg = new Tensor?[Parameters.Count];
         _gradAvg = new Tensor?[Parameters.Count];
         _buffers = new Tensor?[Parameters.Count];
@@ -42,10 +40,28 @@ public sealed class RmsProp : Optimizer
 
     public override string Name => "RMSprop";
 
+    public override double WeightDecay => _weightDecay.Value;
+
+    public override void SetWeightDecay(double value)
+    {
+        CheckRange(value, "weight decay");
+        _weightDecay.Set(value);
+    }
+
+    public override bool HasMomentum => true;
+
+    public override double Momentum => _momentum.Value;
+
+    public override void SetMomentum(double value)
+    {
+        CheckRange(value, "momentum");
+        _momentum.Set(value);
+    }
+
     protected override void Update(int index, Parameter parameter, Tensor grad)
     {
         _steps[index]++;
-        if (_weightDecay != 0) grad = grad.add(parameter, _weightDecayScalar);
+        if (_weightDecay.Value != 0) grad = grad.add(parameter, _weightDecay.Scalar);
         var square = _squareAvg[index] ??= StateLike(parameter);
         square.mul_(_alpha).addcmul_(grad, grad, _oneMinusAlpha);
         Tensor average;
@@ -60,10 +76,10 @@ public sealed class RmsProp : Optimizer
             average = square.sqrt();
         }
         average.add_(_eps, Scalars.One);
-        if (_momentum > 0)
+        if (_momentum.Value > 0)
         {
             var buffer = _buffers[index] ??= StateLike(parameter);
-            buffer.mul_(_momentumScalar).addcdiv_(grad, average, Scalars.One);
+            buffer.mul_(_momentum.Scalar).addcdiv_(grad, average, Scalars.One);
             parameter.add_(buffer, NegativeRate);
         }
         else

@@ -12,9 +12,9 @@ namespace DataPipeline.Engine.Training.Optimizers;
 /// </summary>
 public sealed class Sgd : Optimizer
 {
-    private readonly double _momentum, _weightDecay;
     private readonly bool _nesterov;
-    private readonly Scalar _momentumScalar, _oneMinusDampening, _weightDecayScalar;
+    private readonly HyperScalar _momentum, _weightDecay;
+    private readonly Scalar _oneMinusDampening;
     private readonly Tensor?[] _buffers;
 
     public Sgd(IEnumerable<Parameter> parameters, double learningRate, double momentum = 0, double dampening = 0,
@@ -24,28 +24,47 @@ public sealed class Sgd : Optimizer
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be 0 or more.");
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum needs a momentum above 0 and zero dampening (as in PyTorch).", nameof(nesterov));
-        _momentum = momentum;
-        _weightDecay = weightDecay;
         _nesterov = nesterov;
-        _momentumScalar = Own(momentum);
+        _momentum = Settable(momentum);
         _oneMinusDampening = Own(1 - dampening);
-        _weightDecayScalar = Own(weightDecay);
+        _weightDecay = Settable(weightDecay);
         _buffers = new Tensor?[Parameters.Count];
     }
 
     public override string Name => "SGD";
 
+    public override double WeightDecay => _weightDecay.Value;
+
+    public override void SetWeightDecay(double value)
+    {
+        CheckRange(value, "weight decay");
+        _weightDecay.Set(value);
+    }
+
+    public override bool HasMomentum => true;
+
+    public override double Momentum => _momentum.Value;
+
+    /// <summary>From 0 to above 0, the buffer starts at the next step as in PyTorch (a copy of the gradient).</summary>
+    public override void SetMomentum(double value)
+    {
+        CheckRange(value, "momentum");
+        if (_nesterov && value == 0)
+            throw new ArgumentOutOfRangeException(nameof(value), value, "Nesterov momentum needs a momentum above 0.");
+        _momentum.Set(value);
+    }
+
     protected override void Update(int index, Parameter parameter, Tensor grad)
     {
-        var d = _weightDecay == 0 ? grad : grad.add(parameter, _weightDecayScalar);
-        if (_momentum != 0)
+        var d = _weightDecay.Value == 0 ? grad : grad.add(parameter, _weightDecay.Scalar);
+        if (_momentum.Value != 0)
         {
             var buffer = _buffers[index];
             if (buffer is null)
                 buffer = _buffers[index] = d.detach().clone().DetachFromDisposeScope();
             else
-                buffer.mul_(_momentumScalar).add_(d, _oneMinusDampening);
-            d = _nesterov ? d.add(buffer, _momentumScalar) : buffer;
+                buffer.mul_(_momentum.Scalar).add_(d, _oneMinusDampening);
+            d = _nesterov ? d.add(buffer, _momentum.Scalar) : buffer;
         }
         parameter.add_(d, NegativeRate);
     }

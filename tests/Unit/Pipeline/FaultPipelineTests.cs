@@ -258,8 +258,15 @@ public sealed class FaultPipelineTests : IDisposable
         const int Tries = 3;
         for (int attempt = 0; attempt < Tries; attempt++)
         {
+            int finished = Directory.GetFiles(target, "last.ckpt", SearchOption.AllDirectories).Length;
             using var process = StartWhenReady($"{setup}\n[Console]::WriteLine('ready')\nwhile ($true) {{ {write} }}");
             Thread.Sleep(Random.Shared.Next(minDelay, minDelay + 500));
+            // A training process is aimed at a later checkpoint write than its first, so that the
+            // resume below has a checkpoint however slowly a loaded machine reaches epoch 1.
+            var first = Stopwatch.StartNew();
+            while (writer == "checkpoint" && first.Elapsed < TimeSpan.FromSeconds(120)
+                   && Directory.GetFiles(target, "last.ckpt", SearchOption.AllDirectories).Length == finished)
+                Thread.Sleep(10);
             // Then aim at a write: kill as soon as a temporary file shows (or after 10 s of looking).
             var aim = Stopwatch.StartNew();
             while (aim.Elapsed < TimeSpan.FromSeconds(10) && Directory.GetFiles(target, "*.tmp", SearchOption.AllDirectories).Length == 0)

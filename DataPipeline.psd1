@@ -25,6 +25,7 @@
         'Invoke-TrainingSweep'
         'Export-TrainingHistory'
         'Import-TrainingRun'
+        'Get-TrainingSweep'
         'New-TrainingConfig'
         'Export-FrameDataset'
         'Import-FrameDataset'

@@ -1,33 +1,46 @@
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Simulation;
+using DataPipeline.Engine.Sweeps;
 
 namespace DataPipeline.Engine.Training;
 
-/// <summary>One point of a sweep: the values it set, and the run they gave.</summary>
+/// <summary>
+/// One combination of a sweep: the values it set, where it stands, and the run they gave (none
+/// while it is pending). Local, Slurm and Ssh sweeps, and Get-TrainingSweep, all give these.
+/// </summary>
 public sealed class SweepRun
 {
-    internal SweepRun(int number, int of, IReadOnlyDictionary<string, object> parameters, TrainingRun run)
+    public SweepRun(int number, int of, IReadOnlyDictionary<string, object> parameters, TrainingRun? run, SweepState status, string folder)
     {
         Number = number;
         Of = of;
         Parameters = parameters;
         Run = run;
+        Status = status;
+        Folder = folder;
     }
 
     /// <summary>1-based position in the sweep, and the sweep's size.</summary>
     public int Number { get; }
     public int Of { get; }
     public IReadOnlyDictionary<string, object> Parameters { get; }
-    public TrainingRun Run { get; }
-    public string Monitor => Run.Monitor;
-    public double BestValue => Run.BestValue;
-    public int BestEpoch => Run.BestEpoch;
-    public TrainingStatus Status => Run.Status;
-    public string RunId => Run.RunId;
+    public TrainingRun? Run { get; }
+    public SweepState Status { get; }
 
-    /// <summary>"training.learning_rate=0.001, model.filters=16".</summary>
-    public string Description => string.Join(", ", Parameters.Select(p => $"{p.Key}={ConfigTemplate.Format(p.Value)}"));
+    /// <summary>The combination's folder in the sweep folder (config.toml, state.json, the run).</summary>
+    public string Folder { get; }
+    public int Epochs => Run?.EpochsCompleted ?? 0;
+    public string Monitor => Run?.Monitor ?? "";
+    public double BestValue => Run?.BestValue ?? double.NaN;
+    public int BestEpoch => Run?.BestEpoch ?? 0;
+    public string RunId => Run?.RunId ?? "";
+
+    /// <summary>"model.filters=16, training.learning_rate=0.001".</summary>
+    public string Description => SweepManifest.Describe(Parameters);
+
+    public static SweepRun From(CombinationOutcome outcome, int of) =>
+        new(outcome.Combination.Index + 1, of, outcome.Combination.Parameters, outcome.Run, outcome.State, outcome.Combination.Directory);
 }
 
 /// <summary>
@@ -124,9 +137,6 @@ public sealed class TrainingSweep
 
     /// <summary>The threads every run gets after <see cref="ShareThreads"/>; 0 when each keeps its own.</summary>
     public int ThreadsPerRun { get; private set; }
-
-    /// <summary>Wraps the run of point <paramref name="index"/> (0-based).</summary>
-    public SweepRun Result(int index, TrainingRun run) => new(index + 1, Points.Count, Points[index].Parameters, run);
 }
 
 /// <summary>A sweep key that no combination could apply; Key names it.</summary>

@@ -37,6 +37,9 @@ public sealed record CombinationState
     public string Host { get; init; } = "";
     public int Pid { get; init; }
 
+    /// <summary>CUDA_VISIBLE_DEVICES of the last process: which GPU(s) it was given.</summary>
+    public string Devices { get; init; } = "";
+
     public static CombinationState Read(string directory)
     {
         string path = Path.Combine(directory, FileName);
@@ -63,6 +66,20 @@ public sealed record CombinationState
         if (!Running) return false;
         if (!string.Equals(Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return false;
         if (Pid == Environment.ProcessId) return false;
+        // A killed process that its parent has not reaped yet (a zombie) is gone too; Process cannot tell.
+        string stat = $"/proc/{Pid}/stat";
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                string text = File.ReadAllText(stat);
+                return text[(text.LastIndexOf(')') + 2)..].StartsWith('Z');
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(Pid);

@@ -10,9 +10,9 @@ using static System.Net.WebUtility;
 namespace DataPipeline.Engine.Sweeps;
 
 /// <summary>
-/// A sweep's results in its folder: sweep.html (self-contained: the combinations sorted by the
+/// A sweep's results in its folder: report.html (self-contained: the combinations sorted by the
 /// monitored metric, every run's monitored curve overlaid, and each swept key against the metric,
-/// as base64 PNGs), sweep.csv and sweep.json (one row per combination, best first).
+/// as base64 PNGs), report.csv and report.json (one row per combination, best first).
 /// </summary>
 public static class SweepReport
 {
@@ -24,7 +24,7 @@ public static class SweepReport
         var ranked = outcomes.OrderBy(SweepPlan.Rank).ThenBy(o => o.Combination.Index).ToList();
         var keys = manifest.Combinations.SelectMany(c => c.Parameters.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         string monitor = outcomes.Select(o => o.Run?.Monitor).FirstOrDefault(m => !string.IsNullOrEmpty(m)) ?? "";
-        var paths = new[] { "sweep.csv", "sweep.json", "sweep.html" }.Select(name => Path.Combine(manifest.Folder, name)).ToArray();
+        var paths = new[] { "report.csv", "report.json", "report.html" }.Select(name => Path.Combine(manifest.Folder, name)).ToArray();
         AtomicFile.Write(paths[0], path => File.WriteAllText(path, Csv(ranked, keys)));
         AtomicFile.Write(paths[1], path => File.WriteAllText(path, Json(ranked, keys)));
         var figures = new List<(string Title, byte[] Png)> { ($"{monitor} of every run, by epoch", Curves(ranked, monitor)) };

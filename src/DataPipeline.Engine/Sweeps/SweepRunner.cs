@@ -57,6 +57,18 @@ public static class SweepRunner
     /// <summary>A run that ended before its planned epochs without a stop or error: early stopping decided it is done.</summary>
     private static bool EarlyStopped(TrainingRun run) => run.EpochsCompleted < run.EpochsPlanned;
 
+    /// <summary>False when a run would return at once: the combination is done, or failed twice.</summary>
+    public static bool NeedsTraining(SweepManifest manifest, int index)
+    {
+        var outcome = Inspect(manifest, index);
+        return outcome.State switch
+        {
+            SweepState.Completed => false,
+            SweepState.Failed => CombinationState.Read(outcome.Combination.Directory).Attempts < 2,
+            _ => true,
+        };
+    }
+
     /// <summary>Raises (or sets) the epochs a combination is trained to; Halving's next rung.</summary>
     public static void SetTarget(SweepManifest manifest, int index, int epochs) =>
         (CombinationState.Read(manifest.Combinations[index].Directory) with { TargetEpochs = epochs }).Write(manifest.Combinations[index].Directory);
@@ -98,6 +110,7 @@ public static class SweepRunner
             Running = true,
             Host = Environment.MachineName,
             Pid = Environment.ProcessId,
+            Devices = Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES") ?? "",
         }).Write(combination.Directory);
         try
         {

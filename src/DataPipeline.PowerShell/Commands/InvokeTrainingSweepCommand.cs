@@ -27,9 +27,10 @@ public enum SweepBackend
 /// and one self-contained folder per combination, so the combinations can train here (Local), as
 /// a Slurm job array, or on other hosts over SSH, and re-running the same sweep skips what is done,
 /// resumes what was interrupted and retries what failed once. -Strategy Random and Halving train
-/// fewer. Emits a SweepRun per combination in their order, and writes sweep.html/.csv/.json.
+/// fewer. Emits a SweepRun per combination in their order, and writes report.html, report.csv and report.json into the sweep folder.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "TrainingSweep", DefaultParameterSetName = NewSet)]
+// Existing is the default: -Path alone resumes a sweep, and -Parameter (in New only) picks New.
+[Cmdlet(VerbsLifecycle.Invoke, "TrainingSweep", DefaultParameterSetName = ExistingSet)]
 [OutputType(typeof(SweepRun), typeof(FileInfo))]
 public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
 {
@@ -184,8 +185,13 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
         }
     }
 
-    private void Dispatch(SweepManifest manifest, IReadOnlyList<int> indices, string name)
+    private void Dispatch(SweepManifest manifest, IReadOnlyList<int> all, string name)
     {
+        // Re-running a sweep starts nothing for what is done: no task, no process.
+        var indices = all.Where(i => SweepRunner.NeedsTraining(manifest, i)).ToList();
+        if (indices.Count < all.Count)
+            WriteVerbose($"{all.Count - indices.Count} of {all.Count} combination(s) already done (or failed twice); {indices.Count} to train.");
+        if (indices.Count == 0) return;
         switch (Backend)
         {
             case SweepBackend.Local:

@@ -320,7 +320,7 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
 
         string folder = Path is not null
             ? ResolvePath(Path)
-            : System.IO.Path.Combine(ResolvePath(OutputDirectory ?? baseConfig.Output.Directory), $"sweep-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            : System.IO.Path.Combine(ResolvePath(OutputDirectory ?? baseConfig.Output.Directory), $"sweep-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
         WriteVerbose($"Sweep of {points.Count} run(s) over {string.Join(", ", Parameter.Keys.Cast<object>())} in {folder}" +
             (sweep.SimulatesFrames ? ", each on frames simulated from its [simulation] section." : $", on the {_frames.Count} frame(s) piped in (frames.h5)."));
         try

@@ -147,7 +147,7 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
             if (manifest.Strategy == SweepStrategy.Halving)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Strategy Halving chooses each rung from the results of the last, so it needs -Submit; use Grid or Random to only write the script."),
                     "HalvingNeedsSubmit", ErrorCategory.InvalidArgument, Strategy));
-            WriteObject(new FileInfo(Slurm(manifest).WriteScript(manifest, AllIndices(manifest), "sweep")));
+            WriteItem(Slurm(manifest).WriteScript(manifest, AllIndices(manifest), "sweep"));
             return;
         }
 

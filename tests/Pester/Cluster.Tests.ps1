@@ -70,6 +70,27 @@ Describe 'The sweep folder' {
         ($runs | ForEach-Object { (Get-Item $_.Run.LastCheckpoint).LastWriteTimeUtc }) | Should -Be $checkpoints
     }
 
+    It 're-runs a failed combination once, from scratch, and then leaves it' {
+        # A learning rate of 1e30 makes every step non-finite in epoch 2: the run fails, deterministically.
+        $folder = Join-Path $TestDrive 'failing'
+        $failing = @{ 'training.learning_rate' = 1e30; 'training.loss' = 'mse'; 'training.epochs' = 2 }
+        $first = $frames | Invoke-TrainingSweep -Config $config -Path $folder -Parameter $failing -WarningAction SilentlyContinue -ErrorAction SilentlyContinue -ErrorVariable failed
+        $first.Status | Should -Be 'Failed'
+        $failed[0].FullyQualifiedErrorId | Should -Be 'TrainingFailed,DataPipeline.PowerShell.Commands.InvokeTrainingSweepCommand'
+        $second = Invoke-TrainingSweep -Path $folder -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        $second.Status | Should -Be 'Failed'
+        $second.RunId | Should -Not -Be $first.RunId
+        (Get-Content (Join-Path $folder 'runs/000/state.json') | ConvertFrom-Json).Attempts | Should -Be 2
+        $third = Invoke-TrainingSweep -Path $folder -Verbose -WarningAction SilentlyContinue -ErrorAction SilentlyContinue 4>&1
+        ($third | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain '1 of 1 combination(s) already done (or failed twice); 0 to train.'
+        (Get-ChildItem (Join-Path $folder 'runs/000') -Directory).Name | Should -Be @($first.RunId, $second.RunId | Sort-Object)
+    }
+
+    It 'refuses an -Index outside the sweep' {
+        { Invoke-TrainingSweep -Path $localFolder -Index 4 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SweepIndexOutOfRange,DataPipeline.PowerShell.Commands.InvokeTrainingSweepCommand'
+    }
+
     It 'refuses a folder that holds a different sweep' {
         { $frames | Invoke-TrainingSweep -Config $config -Path $localFolder -Parameter @{ 'model.filters' = 8 } -ErrorAction Stop } |
             Should -Throw -ErrorId 'SweepFolderInUse,DataPipeline.PowerShell.Commands.InvokeTrainingSweepCommand'

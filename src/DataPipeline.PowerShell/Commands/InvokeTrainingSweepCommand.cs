@@ -138,6 +138,10 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
         var manifest = ParameterSetName == ExistingSet ? LoadManifest() : CreateManifest();
         if (Index is not null)
         {
+            if (Index.FirstOrDefault(i => i >= manifest.Combinations.Count, -1) is var outside and >= 0)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Index), outside,
+                    $"-Index {outside} is not a combination of {manifest.Folder}: it has {manifest.Combinations.Count}, numbered 0 to {manifest.Combinations.Count - 1}."),
+                    "SweepIndexOutOfRange", ErrorCategory.InvalidArgument, outside));
             RunLocal(manifest, Index);
             foreach (int i in Index) Emit(manifest, i);
             return;

@@ -54,7 +54,21 @@ internal sealed class SweepFollower(PSCmdlet cmdlet, SweepManifest manifest, IRe
             if (hostNames is null)
                 cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Backend Ssh needs -HostName or -Session."),
                     "SshNeedsHosts", ErrorCategory.InvalidArgument, null));
-            sessions = Invoke(OpenSessions, hostNames!, sshOptions).Select(o => (PSSession)o.BaseObject).ToArray();
+            try
+            {
+                sessions = Invoke(OpenSessions, hostNames!, sshOptions).Select(o => (PSSession)o.BaseObject).ToArray();
+            }
+            catch (RuntimeException e)
+            {
+                cmdlet.ThrowTerminatingError(new ErrorRecord(e, "SshConnectionFailed", ErrorCategory.ConnectionError, hostNames)
+                {
+                    ErrorDetails = new ErrorDetails($"Could not open PowerShell sessions over SSH to {string.Join(", ", hostNames!)}: {e.Message}")
+                    {
+                        RecommendedAction = "Check that each host runs sshd with 'Subsystem powershell' and accepts your key (ssh <host> works without a prompt); pass -SshOption for the port, key or known_hosts.",
+                    },
+                });
+                throw;
+            }
         }
         try
         {
@@ -84,7 +98,8 @@ internal sealed class SweepFollower(PSCmdlet cmdlet, SweepManifest manifest, IRe
             {
                 if (item.BaseObject is ErrorRecord error) cmdlet.WriteError(error);
                 else if (item.Properties["ExitCode"]?.Value is int code && code != 0)
-                    cmdlet.WriteVerbose($"Combination {Convert.ToInt32(item.Properties["Index"].Value, CultureInfo.InvariantCulture) + 1} on {item.Properties["Host"].Value} exited with {code}:\n{item.Properties["Output"].Value}");
+                    // A remote failure the folder may not show (the host could not see it, pwsh missing there).
+                    cmdlet.WriteWarning($"Combination {Convert.ToInt32(item.Properties["Index"].Value, CultureInfo.InvariantCulture) + 1} on {item.Properties["Host"].Value} exited with {code}: {item.Properties["Output"].Value}");
             }
             Complete();
         }

@@ -74,6 +74,18 @@ public static class SweepRunner
         (CombinationState.Read(manifest.Combinations[index].Directory) with { TargetEpochs = epochs }).Write(manifest.Combinations[index].Directory);
 
     /// <summary>
+    /// The threads each of <paramref name="throttle"/> runs side by side in one process gets on
+    /// <paramref name="cores"/> cores: max(1, cores / throttle). libtorch's thread count is one for
+    /// the whole process (set_num_threads is global, TorchRuntimeTests shows it), so such runs cannot
+    /// have counts of their own; 0 for one run at a time, which keeps its training.threads.
+    /// </summary>
+    public static int SharedThreads(int throttle, int cores)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(throttle, 1);
+        return throttle == 1 ? 0 : Math.Max(1, cores / throttle);
+    }
+
+    /// <summary>
     /// Trains combination <paramref name="index"/> up to its target epochs (see the class), and
     /// returns what it left. <paramref name="threads"/> above 0 replaces training.threads (runs
     /// sharing one process share its cores).

@@ -111,32 +111,6 @@ public sealed class TrainingSweep
             combinations = combinations.SelectMany(c => values.Select(v => new List<KeyValuePair<string, object>>(c) { new(key, v) }));
         return combinations.Select(c => (IReadOnlyDictionary<string, object>)c.ToDictionary(p => p.Key, p => p.Value));
     }
-
-    /// <summary>
-    /// Prepares the points for <paramref name="throttle"/> runs at once on <paramref name="cores"/>
-    /// cores: each gets max(1, cores / throttle) threads. libtorch's thread count is one for the
-    /// whole process (set_num_threads is global, TorchRuntimeTests shows it), so runs side by side
-    /// cannot have counts of their own: every point gets the same share, whatever its
-    /// training.threads said. Sequential sweeps (throttle 1) keep their own counts.
-    /// </summary>
-    /// <returns>The points whose training.threads this changed.</returns>
-    public int ShareThreads(int throttle, int cores)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(throttle, 1);
-        if (throttle == 1) return 0;
-        ThreadsPerRun = Math.Max(1, cores / throttle);
-        int changed = 0;
-        foreach (var (_, config) in Points)
-        {
-            if (config.Training.Threads == ThreadsPerRun) continue;
-            config.Training.Threads = ThreadsPerRun;
-            changed++;
-        }
-        return changed;
-    }
-
-    /// <summary>The threads every run gets after <see cref="ShareThreads"/>; 0 when each keeps its own.</summary>
-    public int ThreadsPerRun { get; private set; }
 }
 
 /// <summary>A sweep key that no combination could apply; Key names it.</summary>

@@ -214,10 +214,10 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
     private void RunLocal(SweepManifest manifest, IReadOnlyList<int> indices)
     {
         EnsureTorch();
-        int threads = 0;
-        if (ThrottleLimit > 1 && indices.Count > 1)
+        // By the limit, not by what is left: a resumed sweep trains with the threads it started with.
+        int threads = SweepRunner.SharedThreads(ThrottleLimit, Environment.ProcessorCount);
+        if (threads > 0)
         {
-            threads = Math.Max(1, Environment.ProcessorCount / ThrottleLimit);
             WriteVerbose($"Up to {ThrottleLimit} runs at once, each with {threads} thread(s): libtorch has one thread count per process.");
         }
         string? logPath = ResolveLogPath(LogPath);

@@ -1,15 +1,7 @@
 # Invoke-TrainingSweep beyond one process: a real single-node Slurm and real PowerShell remoting over
 # SSH on loopback (tools/cluster/cluster.sh start), the sweep folder's resumability, the strategies
-# and the report. Outside CI a machine without the services skips their tests, saying so; in CI
+# and the report. Outside CI a machine without the services skips their tests, saying why; in CI
 # (CI=true, .ci/run starts the services) a missing service fails them.
-
-BeforeDiscovery {
-    $inCi = $env:CI -eq 'true'
-    $slurmUp = [bool](Get-Command sbatch -ErrorAction Ignore) -and ((& sinfo -h -o '%t' 2>$null) -match '^(idle|mix|alloc)')
-    $sshUp = Test-Path /var/lib/datapipeline-cluster/ssh/sshd.pid
-    $skipSlurm = -not $slurmUp -and -not $inCi
-    $skipSsh = -not $sshUp -and -not $inCi
-}
 
 BeforeAll {
     Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
@@ -19,9 +11,18 @@ BeforeAll {
     $sshDir = '/var/lib/datapipeline-cluster/ssh'
     $sshOption = @{ Port = 2222; User = 'root'; IdentityFile = "$sshDir/id_ed25519"; UserKnownHostsFile = "$sshDir/known_hosts"; StrictHostKeyChecking = 'yes' }
 
+    # Outside CI a machine without the services skips the test, saying why; in CI it fails.
+    function Assert-Service([string] $Name, [bool] $Up) {
+        if ($Up) { return }
+        $why = "$Name is not running on this machine: start it with 'bash tools/cluster/cluster.sh start' (.ci/run does)"
+        if ($env:CI -eq 'true') { throw "CI=true and $why." }
+        Set-ItResult -Skipped -Because $why
+    }
     function Assert-SlurmUp {
-        (& sinfo -h -o '%t' 2>$null) -match '^(idle|mix|alloc)' |
-            Should -Not -BeNullOrEmpty -Because 'the Slurm tests need the single-node cluster of tools/cluster/cluster.sh start (.ci/run starts it)'
+        Assert-Service 'Slurm (slurmctld and slurmd)' ([bool](Get-Command sinfo -ErrorAction Ignore) -and ((& sinfo -h -o '%t' 2>$null) -match '^(idle|mix|alloc)'))
+    }
+    function Assert-SshUp {
+        Assert-Service 'sshd on 127.0.0.1:2222' ((Test-Path "$sshDir/sshd.pid") -and (Test-Connection 127.0.0.1 -TcpPort 2222 -TimeoutSeconds 2))
     }
 
     # The numbers a sweep gave, per combination, to compare across backends exactly.
@@ -158,7 +159,7 @@ Describe 'Slurm backend' {
         Get-ChildItem (Join-Path $TestDrive 'script/runs') -Recurse -Directory | Where-Object Name -Match '^\d{8}-' | Should -BeNullOrEmpty
     }
 
-    It 'gives the same results as Local for the same 4-combination sweep' -Skip:$skipSlurm {
+    It 'gives the same results as Local for the same 4-combination sweep' {
         Assert-SlurmUp
         $slurm = $frames | Invoke-TrainingSweep -Config $config -Path (Join-Path $TestDrive 'slurm') -Parameter $grid -Backend Slurm -ThrottleLimit 2
         $slurm | Should -HaveCount 4
@@ -168,7 +169,7 @@ Describe 'Slurm backend' {
         (Get-ChildItem (Join-Path $TestDrive 'slurm/slurm') -Filter '*.out').Name | Should -HaveCount 4
     }
 
-    It 'a killed job, re-run, completes without repeating finished combinations' -Skip:$skipSlurm {
+    It 'a killed job, re-run, completes without repeating finished combinations' {
         Assert-SlurmUp
         $long = @{ 'training.learning_rate' = 0.01, 0.02; 'model.filters' = 4, 6; 'training.epochs' = 12 }
         $folder = Join-Path $TestDrive 'killed'
@@ -205,8 +206,8 @@ Describe 'Slurm backend' {
 }
 
 Describe 'Ssh backend' {
-    It 'gives the same results as Local over two hosts, with -HostName and with -Session' -Skip:$skipSsh {
-        Test-Path "$sshDir/sshd.pid" | Should -BeTrue -Because 'the Ssh tests need the sshd of tools/cluster/cluster.sh start (.ci/run starts it)'
+    It 'gives the same results as Local over two hosts, with -HostName and with -Session' {
+        Assert-SshUp
         $byName = $frames | Invoke-TrainingSweep -Config $config -Path (Join-Path $TestDrive 'ssh-names') -Parameter $grid -Backend Ssh -HostName localhost, 127.0.0.1 -SshOption $sshOption
         $byName.Status | Should -Be @('Completed', 'Completed', 'Completed', 'Completed')
         Get-Numbers $byName | Should -Be (Get-Numbers $local)

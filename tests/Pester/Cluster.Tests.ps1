@@ -92,9 +92,11 @@ Describe 'The sweep folder' {
             Should -Throw -ErrorId 'SweepIndexOutOfRange,DataPipeline.PowerShell.Commands.InvokeTrainingSweepCommand'
     }
 
-    It 'refuses a folder that holds a different sweep' {
+    It 'refuses a folder that holds a different sweep, or other frames' {
         { $frames | Invoke-TrainingSweep -Config $config -Path $localFolder -Parameter @{ 'model.filters' = 8 } -ErrorAction Stop } |
             Should -Throw -ErrorId 'SweepFolderInUse,DataPipeline.PowerShell.Commands.InvokeTrainingSweepCommand'
+        { $frames | Select-Object -First 20 | Invoke-TrainingSweep -Config $config -Path $localFolder -Parameter $grid -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*holds 24 frame(s) of `[16x16`], but 20 frame(s) of `[16x16`] were piped in*'
     }
 
     It 'Get-TrainingSweep reads the state back from disk' {

@@ -77,6 +77,7 @@ public sealed class SweepManifest
                 throw new SweepFolderException(folder,
                     $"{folder} already holds a different sweep ({existing.Combinations.Count} combination(s), strategy {existing.Strategy}); " +
                     "give a new -Path, or re-run that sweep with its own -Parameter and -Strategy (or with -Path alone).");
+            if (frames is not null) CheckSameFrames(existing, frames);
             return existing;
         }
 
@@ -97,6 +98,21 @@ public sealed class SweepManifest
         // Written last: a folder with sweep.json is a complete sweep.
         AtomicFile.Write(Path.Combine(folder, FileName), path => File.WriteAllText(path, manifest.ToJson()));
         return manifest;
+    }
+
+    /// <summary>
+    /// Frames piped into a re-run must be the ones frames.h5 holds, or the resumed runs would train
+    /// on other data than they started with: the count and the shape are compared (cheap, and what
+    /// a wrong file or a changed import usually changes).
+    /// </summary>
+    private static void CheckSameFrames(SweepManifest existing, IReadOnlyList<Frame> frames)
+    {
+        using var store = FrameStoreReader.Open(existing.StorePath);
+        int[] stored = store.Manifest.FrameShape, piped = frames.Count > 0 ? frames[0].Shape : [];
+        if (store.Count != frames.Count || !stored.SequenceEqual(piped))
+            throw new SweepFolderException(existing.Folder,
+                $"{existing.StorePath} holds {store.Count} frame(s) of [{string.Join("x", stored)}], but {frames.Count} frame(s) of " +
+                $"[{string.Join("x", piped)}] were piped in: re-run this sweep with the frames it started with (or with -Path alone), or give a new -Path.");
     }
 
     /// <exception cref="SweepFolderException">No sweep.json, or one that cannot be read.</exception>

@@ -26,6 +26,7 @@
         'Export-TrainingHistory'
         'Export-EvaluationReport'
         'Import-TrainingRun'
+        'Get-TrainingSweep'
         'New-TrainingConfig'
         'Export-FrameDataset'
         'Import-FrameDataset'

@@ -1,33 +1,46 @@
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Simulation;
+using DataPipeline.Engine.Sweeps;
 
 namespace DataPipeline.Engine.Training;
 
-/// <summary>One point of a sweep: the values it set, and the run they gave.</summary>
+/// <summary>
+/// One combination of a sweep: the values it set, where it stands, and the run they gave (none
+/// while it is pending). Local, Slurm and Ssh sweeps, and Get-TrainingSweep, all give these.
+/// </summary>
 public sealed class SweepRun
 {
-    internal SweepRun(int number, int of, IReadOnlyDictionary<string, object> parameters, TrainingRun run)
+    public SweepRun(int number, int of, IReadOnlyDictionary<string, object> parameters, TrainingRun? run, SweepState status, string folder)
     {
         Number = number;
         Of = of;
         Parameters = parameters;
         Run = run;
+        Status = status;
+        Folder = folder;
     }
 
     /// <summary>1-based position in the sweep, and the sweep's size.</summary>
     public int Number { get; }
     public int Of { get; }
     public IReadOnlyDictionary<string, object> Parameters { get; }
-    public TrainingRun Run { get; }
-    public string Monitor => Run.Monitor;
-    public double BestValue => Run.BestValue;
-    public int BestEpoch => Run.BestEpoch;
-    public TrainingStatus Status => Run.Status;
-    public string RunId => Run.RunId;
+    public TrainingRun? Run { get; }
+    public SweepState Status { get; }
 
-    /// <summary>"training.learning_rate=0.001, model.filters=16".</summary>
-    public string Description => string.Join(", ", Parameters.Select(p => $"{p.Key}={ConfigTemplate.Format(p.Value)}"));
+    /// <summary>The combination's folder in the sweep folder (config.toml, state.json, the run).</summary>
+    public string Folder { get; }
+    public int Epochs => Run?.EpochsCompleted ?? 0;
+    public string Monitor => Run?.Monitor ?? "";
+    public double BestValue => Run?.BestValue ?? double.NaN;
+    public int BestEpoch => Run?.BestEpoch ?? 0;
+    public string RunId => Run?.RunId ?? "";
+
+    /// <summary>"model.filters=16, training.learning_rate=0.001".</summary>
+    public string Description => SweepManifest.Describe(Parameters);
+
+    public static SweepRun From(CombinationOutcome outcome, int of) =>
+        new(outcome.Combination.Index + 1, of, outcome.Combination.Parameters, outcome.Run, outcome.State, outcome.Combination.Directory);
 }
 
 /// <summary>
@@ -98,35 +111,6 @@ public sealed class TrainingSweep
             combinations = combinations.SelectMany(c => values.Select(v => new List<KeyValuePair<string, object>>(c) { new(key, v) }));
         return combinations.Select(c => (IReadOnlyDictionary<string, object>)c.ToDictionary(p => p.Key, p => p.Value));
     }
-
-    /// <summary>
-    /// Prepares the points for <paramref name="throttle"/> runs at once on <paramref name="cores"/>
-    /// cores: each gets max(1, cores / throttle) threads. libtorch's thread count is one for the
-    /// whole process (set_num_threads is global, TorchRuntimeTests shows it), so runs side by side
-    /// cannot have counts of their own: every point gets the same share, whatever its
-    /// training.threads said. Sequential sweeps (throttle 1) keep their own counts.
-    /// </summary>
-    /// <returns>The points whose training.threads this changed.</returns>
-    public int ShareThreads(int throttle, int cores)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(throttle, 1);
-        if (throttle == 1) return 0;
-        ThreadsPerRun = Math.Max(1, cores / throttle);
-        int changed = 0;
-        foreach (var (_, config) in Points)
-        {
-            if (config.Training.Threads == ThreadsPerRun) continue;
-            config.Training.Threads = ThreadsPerRun;
-            changed++;
-        }
-        return changed;
-    }
-
-    /// <summary>The threads every run gets after <see cref="ShareThreads"/>; 0 when each keeps its own.</summary>
-    public int ThreadsPerRun { get; private set; }
-
-    /// <summary>Wraps the run of point <paramref name="index"/> (0-based).</summary>
-    public SweepRun Result(int index, TrainingRun run) => new(index + 1, Points.Count, Points[index].Parameters, run);
 }
 
 /// <summary>A sweep key that no combination could apply; Key names it.</summary>

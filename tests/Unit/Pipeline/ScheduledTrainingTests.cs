@@ -16,7 +16,7 @@ public sealed class ScheduledTrainingTests() : PipelineFolder("dp-scheduled-")
         var runs = Session.Ok("New-SyntheticFrame -Count 16 -Config small.toml | " +
             "Invoke-TrainingSweep -Config small.toml -Parameter @{ 'training.learning_rate' = 1e-3, 3e-3; 'training.epochs' = 1 } " +
             "-OutputDirectory runs -LogPath logs/sweep.log")
-            .Select(o => o.BaseObject).OfType<SweepRun>().Select(s => s.Run).ToList();
+            .Select(o => o.BaseObject).OfType<SweepRun>().Select(s => s.Run!).ToList();
         Assert.Equal(2, runs.Count);
         var shared = File.ReadAllLines(Path.Combine(Dir, "logs", "sweep.log"));
         // One after the other (ThrottleLimit 1), each run's own run.log whole.

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Text.Json;
 using DataPipeline.Engine.Batching;
 using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Sweeps;
 using DataPipeline.Engine.Training;
 using Xunit;
 
@@ -62,18 +63,18 @@ public sealed class TrainingPipelineTests() : PipelineFolder("dp-pipeline-")
             """;
         var sequential = Session.Ok(sweep.Replace("{0}", "1").Replace("{1}", $"{share}")).Select(o => (SweepRun)o.BaseObject).ToList();
         var parallel = Session.Ok(sweep.Replace("{0}", "2").Replace("{1}", "1")).Select(o => (SweepRun)o.BaseObject).ToList();
-        Assert.All(parallel, r => Assert.Equal(share, r.Run.Threads));
+        Assert.All(parallel, r => Assert.Equal(share, r.Run!.Threads));
 
         Assert.Equal([1, 2, 3, 4], parallel.Select(r => r.Number));
         Assert.Equal(sequential.Select(r => r.Description), parallel.Select(r => r.Description));
-        Assert.All(parallel, r => Assert.Equal(TrainingStatus.Completed, r.Status));
+        Assert.All(parallel, r => Assert.Equal(SweepState.Completed, r.Status));
         for (int i = 0; i < 4; i++)
         {
-            Assert.Equal(sequential[i].Run.History.Select(h => h.Loss), parallel[i].Run.History.Select(h => h.Loss));
-            Assert.Equal(sequential[i].Run.History.Select(h => h.ValLoss), parallel[i].Run.History.Select(h => h.ValLoss));
+            Assert.Equal(sequential[i].Run!.History.Select(h => h.Loss), parallel[i].Run!.History.Select(h => h.Loss));
+            Assert.Equal(sequential[i].Run!.History.Select(h => h.ValLoss), parallel[i].Run!.History.Select(h => h.ValLoss));
         }
         // The four learning-rate and dropout settings do train differently.
-        Assert.Equal(4, parallel.Select(r => r.Run.History[^1].Loss).Distinct().Count());
+        Assert.Equal(4, parallel.Select(r => r.Run!.History[^1].Loss).Distinct().Count());
     }
 
     [Fact]

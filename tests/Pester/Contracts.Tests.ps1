@@ -17,7 +17,7 @@ BeforeDiscovery {
         @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'ThrottleLimit', 'Config') }
         @{ Name = 'Import-UNetModel'; Parameters = @('Path', 'LiteralPath') }
         @{ Name = 'Invoke-TrainingSweep'; Parameters = @('InputObject', 'Config', 'Parameter', 'OutputDirectory', 'LogPath', 'ThrottleLimit', 'Path', 'Index', 'Strategy', 'Trials', 'Eta', 'Backend', 'Submit', 'Partition', 'TimeLimit', 'SlurmDirective', 'HostName', 'Session', 'SshOption', 'GpusPerHost') }
-        @{ Name = 'Get-TrainingSweep'; Parameters = @('Path') }
+        @{ Name = 'Get-TrainingSweep'; Parameters = @('Path', 'LiteralPath') }
         @{ Name = 'Invoke-UNetPrediction'; Parameters = @('InputObject', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap') }
         @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath', 'RetryFailedEpoch') }
         @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Method', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }

@@ -9,19 +9,24 @@ namespace DataPipeline.PowerShell.Commands;
 /// Slurm tasks, on remote hosts) or after. Emits one SweepRun per combination, Pending, Running,
 /// Interrupted, Stopped, Completed or Failed, with its run when it has one.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "TrainingSweep")]
+[Cmdlet(VerbsCommon.Get, "TrainingSweep", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(SweepRun))]
 public sealed class GetTrainingSweepCommand : DataPipelineCmdlet
 {
     /// <summary>Sweep folders (Invoke-TrainingSweep's -Path); wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
+    /// <summary>Sweep folders, taken exactly as written ([ and ] are not wildcards).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LPath")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
     protected override void ProcessRecord()
     {
-        foreach (string folder in ResolveInputPaths(Path, literal: false, notFoundId: "SweepFolderNotFound"))
+        foreach (string folder in ResolveInputPaths(IsLiteral ? LiteralPath : Path, IsLiteral, notFoundId: "SweepFolderNotFound"))
         {
             try
             {

@@ -375,8 +375,10 @@ public sealed class BatchGenerator : IDisposable
         var positions = Copy(index, data, label, augment);
         int h = _source.FrameShape[^2], w = _source.FrameShape[^1], p = PatchSize, r = Ratio;
         int steps = data.Length / (h * w);
+        // A track label is one plane for all the steps of its sequence.
+        int labelSteps = label.Length / (h * r * w * r);
         int top = random.NextInt(0, h - p), left = random.NextInt(0, w - p);
-        if (PatchOnLabel && LabelMaximum(label, h * r, w * r, steps, random) is (int row, int column))
+        if (PatchOnLabel && LabelMaximum(label, h * r, w * r, labelSteps, random) is (int row, int column))
         {
             top = Math.Clamp(row / r - p / 2, 0, h - p);
             left = Math.Clamp(column / r - p / 2, 0, w - p);
@@ -385,6 +387,7 @@ public sealed class BatchGenerator : IDisposable
         {
             for (int i = 0; i < p; i++)
                 data.Slice(t * h * w + (top + i) * w + left, p).CopyTo(dataOut.Slice((t * p + i) * p, p));
+            if (t >= labelSteps) continue;
             int lw = w * r, lp = p * r;
             for (int i = 0; i < lp; i++)
                 label.Slice(t * h * r * lw + (top * r + i) * lw + left * r, lp).CopyTo(labelOut.Slice((t * lp + i) * lp, lp));

@@ -19,7 +19,7 @@ BeforeDiscovery {
         @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath', 'RetryFailedEpoch') }
         @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Method', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
         @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'PatchSize', 'PatchOnLabel', 'ShuffleWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'Rot90', 'RotationDeg', 'ShiftPx', 'OutOfPlane', 'IntensityScale') }
-        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config') }
+        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'Label', 'TrackSigma', 'StartIndex', 'Config') }
         @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
         @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }
         @{ Name = 'Import-TrainingRun'; Parameters = @('Path', 'LiteralPath') }

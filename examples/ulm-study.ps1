@@ -65,7 +65,7 @@ $trackTest = New-SyntheticFrame -Config $TrackConfig -Count $TestCount -StartInd
 $trackMaps = $trackTest | Invoke-UNetPrediction -Checkpoint $trackRun.BestCheckpoint
 $trackScore = $trackMaps | Measure-Localization -Config $TrackConfig
 $trackPreview = $trackMaps | Select-Object -First 3 | Export-FramePreview -Path (Join-Path $MapDirectory 'track-maps.png') -PassThru
-$trackPixels = [pscustomobject]@{ Model = "temporal head ($($trackRun.Config.Model.TemporalHead))"; Precision = [math]::Round($trackScore.Pixels.Precision, 3)
+$trackPixels = [pscustomobject]@{ Model = "temporal head ($("$($trackRun.Config.Model.TemporalHead)".ToLowerInvariant()))"; Precision = [math]::Round($trackScore.Pixels.Precision, 3)
     Recall = [math]::Round($trackScore.Pixels.TruePositiveRate, 3); F1 = [math]::Round($trackScore.Pixels.F1, 3); RocAuc = [math]::Round($trackScore.RocAuc, 3) }
 
 "Run $($run.RunId): $($run.Status), best epoch $($run.BestEpoch) by $($run.Monitor) = $([math]::Round($run.BestValue, 3))"

@@ -80,7 +80,7 @@ public sealed class SimulationSettings
     [ConfigKey("label", "What the label is: positions (a Gaussian per scatterer at every step, [T,] H*r, W*r) or tracks (for sequences: one [H*r, W*r] image of every scatterer's straight-line path over the steps, for a 3-D U-Net with a temporal_head).")]
     public LabelKind Label { get; set; } = LabelKind.Positions;
 
-    [ConfigKey("track_sigma_px", "label = tracks: sigma of the Gaussian across each path, in data pixels; 0 draws a sharp anti-aliased line one label pixel wide.", Min = 0, Max = 1000)]
+    [ConfigKey("track_sigma_px", "With label = tracks: the sigma of the Gaussian across each path, in data pixels; 0 draws a sharp anti-aliased line one label pixel wide.", Min = 0, Max = 1000)]
     public double TrackSigmaPx { get; set; }
 
     [ConfigKey("size_ratio", "Label resolution as a multiple of the data resolution.", Min = 1, Max = 16)]

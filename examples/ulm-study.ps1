@@ -2,7 +2,9 @@
 .SYNOPSIS
     The ULM study: simulate moving microbubbles, train a 3-D U-Net to localise them, then link the
     predictions into tracks, render density and velocity maps, and score localisation (U-Net against
-    the classical localisers) and tracking (against the true tracks).
+    the classical localisers) and tracking (against the true tracks). Beside it, a 3-D U-Net with a
+    temporal head (ulm-tracks.toml) learns the track image of each sequence directly: one map per
+    sequence, scored pixel by pixel against the track labels.
 .EXAMPLE
     ./examples/ulm-study.ps1
 .EXAMPLE
@@ -10,6 +12,7 @@
 #>
 param(
     [string] $Config = "$PSScriptRoot/ulm-study.toml",
+    [string] $TrackConfig = "$PSScriptRoot/ulm-tracks.toml",
     [string] $OutputDirectory = 'output/ulm-study',
     [string] $MapDirectory = 'output/ulm-study/maps',
     [int] $Epochs = 0,
@@ -53,8 +56,23 @@ $maps = foreach ($from in 'Prediction', 'Positions') {
     $null = $map | Export-UlmMap (Join-Path $MapDirectory "ulm-$($from.ToLowerInvariant()).mat")
 }
 
+# The temporal-head model: the same sequences labelled with their paths, one map per sequence out.
+$trackTraining = $training.Clone()
+$trackTraining.Config = $TrackConfig
+$trackRun = New-SyntheticFrame -Config $TrackConfig | New-BatchGenerator -Config $TrackConfig | Invoke-UNetTraining @trackTraining
+$null = $trackRun | Export-TrainingHistory -Path $OutputDirectory
+$trackTest = New-SyntheticFrame -Config $TrackConfig -Count $TestCount -StartIndex 1000000
+$trackMaps = $trackTest | Invoke-UNetPrediction -Checkpoint $trackRun.BestCheckpoint
+$trackScore = $trackMaps | Measure-Localization -Config $TrackConfig
+$trackPreview = $trackMaps | Select-Object -First 3 | Export-FramePreview -Path (Join-Path $MapDirectory 'track-maps.png') -PassThru
+$trackPixels = [pscustomobject]@{ Model = "temporal head ($("$($trackRun.Config.Model.TemporalHead)".ToLowerInvariant()))"; Precision = [math]::Round($trackScore.Pixels.Precision, 3)
+    Recall = [math]::Round($trackScore.Pixels.TruePositiveRate, 3); F1 = [math]::Round($trackScore.Pixels.F1, 3); RocAuc = [math]::Round($trackScore.RocAuc, 3) }
+
 "Run $($run.RunId): $($run.Status), best epoch $($run.BestEpoch) by $($run.Monitor) = $([math]::Round($run.BestValue, 3))"
 $localisation | Format-Table -AutoSize | Out-String
 $tracking | Format-Table -AutoSize | Out-String
 "Maps: " + (($maps | ForEach-Object FullName) -join ', ')
-if ($run.Status -ne 'Completed') { exit 1 }
+"Track-map run $($trackRun.RunId): $($trackRun.Status), best epoch $($trackRun.BestEpoch) by $($trackRun.Monitor) = $([math]::Round($trackRun.BestValue, 3))"
+$trackPixels | Format-Table -AutoSize | Out-String
+"Track maps (data, track label, prediction): $($trackPreview.FullName)"
+if ($run.Status -ne 'Completed' -or $trackRun.Status -ne 'Completed') { exit 1 }

@@ -143,10 +143,12 @@ public sealed class PatchCutter
         int top, int left, Span<float> dataOut, Span<float> labelOut)
     {
         int h = _h, w = _w, p = Size, r = _ratio, lh = h * r, lw = w * r, lp = p * r;
+        int labelSteps = label.Length / (lh * lw); // 1 for a track label: one plane for the whole sequence
         for (int t = 0; t < _steps; t++)
         {
             CutPlane(data.Slice(t * h * w, h * w), h, w, top, left, p, dataOut.Slice(t * p * p, p * p));
-            CutPlane(label.Slice(t * lh * lw, lh * lw), lh, lw, top * r, left * r, lp, labelOut.Slice(t * lp * lp, lp * lp));
+            if (t < labelSteps)
+                CutPlane(label.Slice(t * lh * lw, lh * lw), lh, lw, top * r, left * r, lp, labelOut.Slice(t * lp * lp, lp * lp));
         }
         if (positions is null) return null;
         var inside = new List<ScattererPosition>(positions.Count);
@@ -208,7 +210,7 @@ public sealed class PatchCutter
     {
         int h = _h * _ratio, w = _w * _ratio;
         var peaks = new List<(int, int)>();
-        for (int t = 0; t < _steps; t++)
+        for (int t = 0; t < label.Length / (h * w); t++) // every label plane: one for a track label
         {
             var plane = label.Slice(t * h * w, h * w);
             for (int i = 0; i < h; i++)

@@ -87,6 +87,12 @@ public sealed class SimulationSettings
     [ConfigKey("label_psf_sigma_px", "Sigma of the label's Gaussian, in data pixels; 0 means half of psf_sigma_px.", Min = 0, Max = 1000)]
     public double LabelPsfSigmaPx { get; set; }
 
+    [ConfigKey("label", "What the label is: positions (a Gaussian per scatterer at every step, [T,] H*r, W*r) or tracks (for sequences: one [H*r, W*r] image of every scatterer's straight-line path over the steps, for a 3-D U-Net with a temporal_head).")]
+    public LabelKind Label { get; set; } = LabelKind.Positions;
+
+    [ConfigKey("track_sigma_px", "With label = tracks: the sigma of the Gaussian across each path, in data pixels; 0 draws a sharp anti-aliased line one label pixel wide.", Min = 0, Max = 1000)]
+    public double TrackSigmaPx { get; set; }
+
     [ConfigKey("size_ratio", "Label resolution as a multiple of the data resolution.", Min = 1, Max = 16)]
     public int SizeRatio { get; set; } = 2;
 
@@ -212,6 +218,9 @@ public sealed class ModelSettings
 
     [ConfigKey("temporal_downscaling", "Also down- and up-sample T by 2 (3-D only).")]
     public bool TemporalDownscaling { get; set; }
+
+    [ConfigKey("temporal_head", "3-D only: reduce the output's T to one 2-D map [H*r, W*r] (for track labels or one label per sequence): none keeps T; mean or max over T; conv, a learned Conv3d of kernel (T, 1, 1) without padding, so the model reads sequences of the T it was built for.")]
+    public TemporalHead TemporalHead { get; set; } = TemporalHead.None;
 
     [ConfigKey("activation", "Activation inside the residual blocks.")]
     public Activation Activation { get; set; } = Activation.LeakyReLU;

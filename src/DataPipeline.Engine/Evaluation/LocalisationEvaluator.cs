@@ -9,6 +9,8 @@ namespace DataPipeline.Engine.Evaluation;
 /// each prediction plane, convert them to data pixels, match them one-to-one to the true positions
 /// within a tolerance, and count. Frames are added one at a time (they stream from the pipeline);
 /// <see cref="Result"/> pools everything added so far. Memory grows only with the per-frame details.
+/// A track map (one 2-D prediction for a [T, H, W] sequence, from a temporal head) has no points to
+/// match with each step's positions: it is scored pixel-wise against its label only (Pixels, RocAuc).
 /// </summary>
 public sealed class LocalisationEvaluator
 {
@@ -62,7 +64,8 @@ public sealed class LocalisationEvaluator
         var steps = new List<StepEvaluation>(frame.TimeSteps);
         // Kept apart until the frame is done, so a frame that fails half-way leaves no counts behind.
         var sweep = new LocalisationCounts[SweepThresholds.Count];
-        for (int t = 0; t < frame.TimeSteps; t++)
+        bool trackMap = _method == LocalisationMethod.UNet && frame.PredictionShape is { Length: 2 } && frame.Shape.Length == 3;
+        for (int t = 0; t < (trackMap ? 0 : frame.TimeSteps); t++)
         {
             var candidates = _method == LocalisationMethod.UNet
                 ? Detect(new ReadOnlySpan<float>(prediction!, t * grid.PlaneSize, grid.PlaneSize), grid, floor)
@@ -92,6 +95,8 @@ public sealed class LocalisationEvaluator
             throw new ArgumentException($"Frame {frame} has no known scatterer positions; take the truth from its label map instead (-Truth Label).");
         if (_truth == TruthSource.Label && frame.Label is null)
             throw new ArgumentException($"Frame {frame} has no label map to take the true positions from.");
+        if (_truth == TruthSource.Label && frame.LabelsSequence)
+            throw new ArgumentException($"Frame {frame} has one track label for its whole sequence, not a map per step to take the true positions from; take the truth from its positions (-Truth Positions).");
     }
 
     public EvaluationResult Result()

@@ -14,7 +14,8 @@ internal sealed class MapGrid
 
     public MapGrid(Frame frame)
     {
-        int[] shape = frame.LabelShape ?? frame.Shape;
+        // An unlabelled frame's prediction may still differ from its data (a track map of a sequence).
+        int[] shape = frame.PredictionShape ?? frame.LabelShape ?? frame.Shape;
         Height = shape[^2];
         Width = shape[^1];
         _rowScale = Height / (double)frame.Height;

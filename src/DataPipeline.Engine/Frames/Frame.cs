@@ -21,8 +21,10 @@ public sealed class Frame
             throw new ArgumentException("A label needs its shape, and a label shape needs a label.", nameof(labelShape));
         if (label is not null)
         {
-            if (labelShape!.Length != shape.Length)
-                throw new ArgumentException("The label must have as many dimensions as the data.", nameof(labelShape));
+            // A sequence may carry one 2-D label for all its steps (a track image, or one map per sequence).
+            if (labelShape!.Length != shape.Length && !(labelShape.Length == 2 && shape.Length == 3))
+                throw new ArgumentException(
+                    $"A label is [H·r, W·r] or, for [T, H, W] data, [T, H·r, W·r] or [H·r, W·r]; got [{string.Join(", ", labelShape)}] for data [{string.Join(", ", shape)}].", nameof(labelShape));
             if (ElementCount(labelShape) != label.Length)
                 throw new ArgumentException($"Label holds {label.Length} values but its shape needs {ElementCount(labelShape)}.", nameof(label));
         }
@@ -45,6 +47,7 @@ public sealed class Frame
     /// <summary>Label map, row-major over <see cref="LabelShape"/>; null for unlabelled frames.</summary>
     public float[]? Label { get; }
 
+    /// <summary>[H·r, W·r] or [T, H·r, W·r]; [H·r, W·r] with [T, H, W] data is one label for the whole sequence.</summary>
     public int[]? LabelShape { get; }
 
     /// <summary>Where the frame came from: a file path, or "synthetic(seed=…)".</summary>
@@ -81,6 +84,9 @@ public sealed class Frame
     }
 
     public int TimeSteps => Shape.Length == 3 ? Shape[0] : 1;
+
+    /// <summary>True when the label is one 2-D map for a whole [T, H, W] sequence (a track label).</summary>
+    public bool LabelsSequence => LabelShape is { Length: 2 } && Shape.Length == 3;
     public int Height => Shape[^2];
     public int Width => Shape[^1];
 

@@ -52,7 +52,10 @@ public sealed class Predictor : IDisposable
             if (!frame.Shape.SequenceEqual(shape))
                 throw new ArgumentException($"Frame {frame} is [{string.Join("x", frame.Shape)}] but the batch is [{string.Join("x", shape)}]; predict frames of one shape together.");
         int r = _model.SizeRatio;
-        int[] predictionShape = [.. shape[..^2], shape[^2] * r, shape[^1] * r];
+        // A temporal head maps a [T, H, W] sequence to one [H·r, W·r] map.
+        int[] predictionShape = _model.ReducesTime && shape.Length == 3
+            ? [shape[^2] * r, shape[^1] * r]
+            : [.. shape[..^2], shape[^2] * r, shape[^1] * r];
         foreach (var frame in frames)
             if (frame.LabelShape is { } label && !label.SequenceEqual(predictionShape))
                 throw new ArgumentException(
@@ -60,6 +63,11 @@ public sealed class Predictor : IDisposable
 
         if (Window is { } window && window.Tiles(shape))
         {
+            // Tiles are blended per step; a head that mixes the steps has no per-step tiles to blend.
+            if (_model.ReducesTime)
+                throw new ArgumentException(
+                    $"Frame {frames[0]} is [{string.Join("x", shape)}], larger than the [{string.Join("x", window.TileShape(shape))}] tiles this model reads, " +
+                    "and a model with a temporal_head predicts whole sequences only; predict sequences of the shape it was trained on.");
             _network.CheckInputShape(window.TileShape(shape));
             return frames.Select(f => f.WithPrediction(window.Predict(f.Data, shape, r, BatchSize, Forward), predictionShape)).ToList();
         }

@@ -53,8 +53,9 @@ public sealed class MatFrameExtractor
             {
                 var (lv, ld) = labelFrames[Math.Min(i, labelFrames.Count - 1)];
                 (frameLabel, labelShape) = ToFrameLayout(file, lv, ld, _labelPath!);
-                if (labelShape.Length != shape.Length)
-                    throw new InvalidDataException($"{file}: data '{_dataPath}' gives frames [{string.Join("x", shape)}] but label '{_labelPath}' is [{string.Join("x", labelShape)}]; set reduce or frame_dim so both are 2-D (or both 3-D).");
+                // A 2-D label for a 3-D sequence is one map for the whole sequence (a model with a temporal_head).
+                if (labelShape.Length != shape.Length && !(labelShape.Length == 2 && shape.Length == 3))
+                    throw new InvalidDataException($"{file}: data '{_dataPath}' gives frames [{string.Join("x", shape)}] but label '{_labelPath}' is [{string.Join("x", labelShape)}]; set reduce or frame_dim so both are 2-D, both 3-D, or the label 2-D for 3-D data.");
             }
             frames.Add(new Frame(frameData, shape, frameLabel, labelShape, file, i));
         }

@@ -12,7 +12,8 @@ namespace DataPipeline.Engine.Models;
 /// <summary>
 /// The U-Net of shared/bench/UNET.md in 2-D ([N, 1, H, W]) or 3-D ([N, 1, T, H, W]), with every
 /// [model] option. Unlike the lab's original Keras model, each decoder level really merges the
-/// encoder's skip tensor into what the next level reads.
+/// encoder's skip tensor into what the next level reads. A 3-D U-Net with a temporal head
+/// ([model] temporal_head) outputs one 2-D map [N, 1, H·r, W·r] per sequence.
 /// </summary>
 public sealed class UNet : Module<Tensor, Tensor>
 {
@@ -21,17 +22,21 @@ public sealed class UNet : Module<Tensor, Tensor>
     private readonly ModuleList<DecoderLevel> dec;
     private readonly Module<Tensor, Tensor>? head_up;
     private readonly Module<Tensor, Tensor>? head_shuffle;
+    private readonly Module<Tensor, Tensor>? head_time;
     private readonly Module<Tensor, Tensor> @out;
     private readonly SkipMerge _skip;
     private readonly bool _sigmoid;
 
     /// <param name="settings">The [model] section.</param>
     /// <param name="sizeRatio">The super-resolution factor r (settings.SizeRatio resolved against the data).</param>
-    public UNet(ModelSettings settings, int sizeRatio) : base("UNet")
+    /// <param name="timeSteps">T of the sequences the model reads; needed only by temporal_head = conv (0: unknown).</param>
+    public UNet(ModelSettings settings, int sizeRatio, int timeSteps = 0) : base("UNet")
     {
         if (sizeRatio < 1) throw new ArgumentOutOfRangeException(nameof(sizeRatio), "The size ratio must be at least 1.");
+        UNetParameterFormula.CheckTemporalHead(settings, timeSteps);
         Settings = settings;
         SizeRatio = sizeRatio;
+        TimeSteps = settings.TemporalHead == TemporalHead.Conv ? timeSteps : 0;
         // Every layer but the 1-channel input and output is a multiple of the first level's width.
         TorchRuntime.PrepareConvolutions(settings.Filters);
         var layers = new UNetLayers(settings);
@@ -58,6 +63,8 @@ public sealed class UNet : Module<Tensor, Tensor>
             head_shuffle = layers.Shuffle(sizeRatio, 1);
             c = F;
         }
+        if (settings.TemporalHead != TemporalHead.None)
+            head_time = new TemporalReduction(settings.TemporalHead, c, timeSteps);
         @out = layers.Conv1(c, 1);
         _skip = settings.Skip;
         _sigmoid = settings.OutputActivation == OutputActivation.Sigmoid;
@@ -86,6 +93,12 @@ public sealed class UNet : Module<Tensor, Tensor>
 
     public ModelSettings Settings { get; }
     public int SizeRatio { get; }
+
+    /// <summary>The T a temporal_head = conv model is built for; 0 when the model reads any T.</summary>
+    public int TimeSteps { get; }
+
+    /// <summary>True when the model reduces a sequence to one 2-D map.</summary>
+    public bool ReducesTime => head_time is not null;
 
     /// <summary>Trainable parameter count (BatchNorm running statistics excluded).</summary>
     public long TrainableParameters => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
@@ -117,6 +130,9 @@ public sealed class UNet : Module<Tensor, Tensor>
         if (dims == 3 && Settings.TemporalDownscaling && frameShape[0] % multiple != 0)
             throw new ArgumentException(
                 $"With temporal_downscaling, T ({frameShape[0]}) must be a multiple of {multiple}.");
+        if (TimeSteps > 0 && frameShape[0] != TimeSteps)
+            throw new ArgumentException(
+                $"The model's temporal_head = conv spans T = {TimeSteps} steps, but the sequences have {frameShape[0]}; predict sequences of {TimeSteps} steps, or use temporal_head = mean or max.");
     }
 
     public override Tensor forward(Tensor x)
@@ -137,7 +153,9 @@ public sealed class UNet : Module<Tensor, Tensor>
             };
         }
         if (head_up is not null) x = head_shuffle!.call(head_up.call(x));
+        if (head_time is not null) x = head_time.call(x);
         x = @out.call(x);
+        if (head_time is not null) x = x.squeeze(2);
         return _sigmoid ? x.sigmoid() : x;
     }
 

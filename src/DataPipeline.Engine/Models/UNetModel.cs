@@ -16,11 +16,12 @@ public sealed record UNetLayer(string Name, string Type, long Parameters);
 /// </summary>
 public sealed class UNetModel
 {
-    private UNetModel(PipelineConfig config, int sizeRatio, IReadOnlyList<UNetLayer> layers, long trainable, long total,
+    private UNetModel(PipelineConfig config, int sizeRatio, int timeSteps, IReadOnlyList<UNetLayer> layers, long trainable, long total,
         string? checkpoint, CheckpointState? state)
     {
         Config = config;
         SizeRatio = sizeRatio;
+        TimeSteps = timeSteps;
         Layers = layers;
         TrainableParameters = trainable;
         TotalParameters = total;
@@ -34,6 +35,12 @@ public sealed class UNetModel
     public ModelSettings Settings => Config.Model;
     public int Dims => Settings.Dims;
     public int SizeRatio { get; }
+
+    /// <summary>The T a temporal_head = conv model is built for (0: any T).</summary>
+    public int TimeSteps { get; }
+
+    /// <summary>True when the model maps a [T, H, W] sequence to one [H·r, W·r] map ([model] temporal_head).</summary>
+    public bool ReducesTime => Settings.TemporalHead != TemporalHead.None;
     public IReadOnlyList<UNetLayer> Layers { get; }
     public long TrainableParameters { get; }
     public long TotalParameters { get; }
@@ -49,13 +56,15 @@ public sealed class UNetModel
     public int[]? FrameShape { get; }
 
     /// <summary>A new, untrained model of <paramref name="config"/>.</summary>
-    public static UNetModel Create(PipelineConfig config, int sizeRatio) => Describe(config, sizeRatio, null, null);
+    /// <param name="timeSteps">T of the sequences it will read; temporal_head = conv needs it.</param>
+    public static UNetModel Create(PipelineConfig config, int sizeRatio, int timeSteps = 0) => Describe(config, sizeRatio, timeSteps, null, null);
 
     /// <summary>The model saved in a checkpoint written by Invoke-UNetTraining.</summary>
     public static UNetModel Load(string checkpoint)
     {
         var state = Checkpoint.ReadState(checkpoint);
-        return Describe(Checkpoint.ConfigOf(state, checkpoint), state.SizeRatio, Path.GetFullPath(checkpoint), state);
+        int timeSteps = state.FrameShape.Length == 3 ? state.FrameShape[0] : 0;
+        return Describe(Checkpoint.ConfigOf(state, checkpoint), state.SizeRatio, timeSteps, Path.GetFullPath(checkpoint), state);
     }
 
     /// <summary>Builds the network on the CPU with this model's weights (initial or from the checkpoint).</summary>
@@ -63,17 +72,18 @@ public sealed class UNetModel
     {
         TorchRuntime.EnsureLoaded();
         manual_seed(Config.Training.Seed);
-        var network = new UNet(Settings, SizeRatio);
+        var network = new UNet(Settings, SizeRatio, TimeSteps);
         if (CheckpointPath is not null) Checkpoint.LoadModel(CheckpointPath, network);
         return network;
     }
 
-    private static UNetModel Describe(PipelineConfig config, int sizeRatio, string? checkpoint, CheckpointState? state)
+    private static UNetModel Describe(PipelineConfig config, int sizeRatio, int timeSteps, string? checkpoint, CheckpointState? state)
     {
-        MemoryBudget.CheckModel(config, sizeRatio);
+        UNetParameterFormula.CheckTemporalHead(config.Model, timeSteps);
+        MemoryBudget.CheckModel(config, sizeRatio, timeSteps);
         TorchRuntime.EnsureLoaded();
-        using var network = new UNet(config.Model, sizeRatio);
-        return new UNetModel(config, sizeRatio, network.LayerTable(), network.TrainableParameters, network.TotalParameters, checkpoint, state);
+        using var network = new UNet(config.Model, sizeRatio, timeSteps);
+        return new UNetModel(config, sizeRatio, network.TimeSteps, network.LayerTable(), network.TrainableParameters, network.TotalParameters, checkpoint, state);
     }
 
     public override string ToString() =>

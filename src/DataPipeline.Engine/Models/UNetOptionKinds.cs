@@ -53,3 +53,16 @@ public enum Initializer
     [ConfigName("he_normal")] HeNormal,
     [ConfigName("orthogonal")] Orthogonal,
 }
+
+/// <summary>
+/// How a 3-D U-Net turns its [T, H, W] output into one 2-D map ([model] temporal_head): none keeps
+/// T; mean and max reduce T without parameters; conv is a learned Conv3d of kernel (T, 1, 1), no
+/// padding, over the tensor the output conv1 reads, so T is fixed by the frames the model is built for.
+/// </summary>
+public enum TemporalHead
+{
+    [ConfigName("none")] None,
+    [ConfigName("mean")] Mean,
+    [ConfigName("max")] Max,
+    [ConfigName("conv")] Conv,
+}

@@ -17,9 +17,12 @@ namespace DataPipeline.Engine.Models;
 /// </summary>
 public static class UNetParameterFormula
 {
+    /// <param name="timeSteps">T of the input sequences; only temporal_head = conv needs it (0: unknown).</param>
     /// <exception cref="OverflowException">The count does not fit a long (an absurd configuration).</exception>
-    public static long Count(ModelSettings s, int sizeRatio)
+    /// <exception cref="ArgumentException">A temporal head on a 2-D model, or a conv head with T unknown.</exception>
+    public static long Count(ModelSettings s, int sizeRatio, int timeSteps = 0)
     {
+        CheckTemporalHead(s, timeSteps);
         checked
         {
         bool is3D = s.Dims == 3;
@@ -55,8 +58,22 @@ public static class UNetParameterFormula
         for (int i = 0; i < D; i++)
             total += Conv1(i == D - 1 ? Ch(D) : Merged(i + 1), Ch(i)) + Res(Ch(i), Ch(i)) + UpP(Ch(i));
         if (r > 1) total += Conv1(Merged(0), F * r * r);
-        total += Conv1(r > 1 ? F : Merged(0), 1);
+        long c = r > 1 ? F : Merged(0);
+        // temporal_head = conv: Conv3d(c, c, kernel (T, 1, 1)) with bias; mean and max have none.
+        if (s.TemporalHead == TemporalHead.Conv) total += timeSteps * c * c + c;
+        total += Conv1(c, 1);
         return total;
         }
+    }
+
+    /// <summary>Refuses a temporal head that cannot be built: on a 2-D model, or conv without a known T.</summary>
+    public static void CheckTemporalHead(ModelSettings s, int timeSteps)
+    {
+        if (s.TemporalHead != TemporalHead.None && s.Dims != 3)
+            throw new ArgumentException(
+                $"[model] temporal_head = {s.TemporalHead.ToString().ToLowerInvariant()} reduces the T axis of a 3-D model; set dims = 3 (sequences) or temporal_head = \"none\".");
+        if (s.TemporalHead == TemporalHead.Conv && timeSteps < 1)
+            throw new ArgumentException(
+                "[model] temporal_head = \"conv\" learns one weight per time step, so it needs T: train on sequences, or give New-UNetModel a config whose [simulation] frames is T.");
     }
 }

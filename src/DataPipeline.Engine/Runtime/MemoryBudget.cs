@@ -24,11 +24,11 @@ public static class MemoryBudget
     public static long Limit => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
     /// <summary>Trainable parameters of the network, or +infinity when they overflow a long.</summary>
-    public static double Parameters(ModelSettings model, int sizeRatio)
+    public static double Parameters(ModelSettings model, int sizeRatio, int timeSteps = 0)
     {
         try
         {
-            return UNetParameterFormula.Count(model, sizeRatio);
+            return UNetParameterFormula.Count(model, sizeRatio, timeSteps);
         }
         catch (OverflowException)
         {
@@ -55,7 +55,7 @@ public static class MemoryBudget
     /// </summary>
     public static void Check(PipelineConfig config, int[] frameShape, int sizeRatio, int batchSize)
     {
-        double parameters = Parameters(config.Model, sizeRatio);
+        double parameters = Parameters(config.Model, sizeRatio, frameShape.Length == 3 ? frameShape[0] : 0);
         double weights = parameters * CopiesPerParameter * BytesPerFloat;
         double activations = ActivationBytes(config.Model, frameShape, sizeRatio, batchSize);
         long limit = Limit;
@@ -76,9 +76,9 @@ public static class MemoryBudget
     /// Throws when the network alone (weights, no training) would not fit: New-UNetModel and
     /// Import-UNetModel build it to describe it.
     /// </summary>
-    public static void CheckModel(PipelineConfig config, int sizeRatio)
+    public static void CheckModel(PipelineConfig config, int sizeRatio, int timeSteps = 0)
     {
-        double parameters = Parameters(config.Model, sizeRatio);
+        double parameters = Parameters(config.Model, sizeRatio, timeSteps);
         double weights = parameters * BytesPerFloat;
         long limit = Limit;
         if (weights <= limit) return;

@@ -14,6 +14,9 @@ namespace DataPipeline.Engine.Simulation;
 /// the output is the same whatever Count, the start index or the number of threads.
 /// Noise is given either as a standard deviation or as a true SNR in dB against the frame's own
 /// clean signal (the original read a "NoiseDB" that was really a std).
+/// With label = tracks the label is instead one [H·r, W·r] image of every scatterer's path over the
+/// sequence (<see cref="TrackLabel"/>), drawn from every step, including those outside the field of
+/// view, so a path that leaves the frame runs to the border.
 /// </summary>
 public sealed class ScattererSimulator
 {
@@ -41,6 +44,8 @@ public sealed class ScattererSimulator
         if (s.PsfSigmaPx <= 0) throw new ArgumentException($"The PSF sigma must be positive; got {s.PsfSigmaPx}.");
         if (s.Amplitude.Low < 0 || s.Amplitude.Low > s.Amplitude.High)
             throw new ArgumentException($"Amplitude must be a range [lo, hi] with 0 <= lo <= hi; got {s.Amplitude}.");
+        if (!(s.TrackSigmaPx >= 0) || double.IsInfinity(s.TrackSigmaPx))
+            throw new ArgumentException($"The track sigma must be a finite number of pixels, 0 or more; got {s.TrackSigmaPx}.");
         if (s.SnrDb is double snr && !double.IsFinite(snr))
             throw new ArgumentException($"The SNR must be a finite number of dB; got {snr}.");
         long labelValues = (long)s.Frames * s.Size * s.SizeRatio * s.Size * s.SizeRatio;
@@ -105,8 +110,10 @@ public sealed class ScattererSimulator
         var random = new SeededRandom(s.Seed, index);
         int t = s.Frames, size = s.Size, r = s.SizeRatio, labelSize = size * r;
         var data = new float[t * size * size];
-        var label = new float[t * labelSize * labelSize];
+        bool tracks = s.Label == LabelKind.Tracks;
+        var label = new float[(tracks ? 1 : t) * labelSize * labelSize];
         var positions = new List<ScattererPosition>();
+        var path = tracks ? new List<(double Row, double Column)>(t) : null;
 
         int scatterers = random.NextInt(s.Scatterers.Low, s.Scatterers.High);
         double labelSigma = s.EffectiveLabelSigmaPx * r;
@@ -120,6 +127,7 @@ public sealed class ScattererSimulator
             double dRow = t > 1 ? speed * Math.Cos(angle) : 0;
             double dColumn = t > 1 ? speed * Math.Sin(angle) : 0;
 
+            path?.Clear();
             for (int step = 0; step < t; step++)
             {
                 double pr = row + step * dRow, pc = column + step * dColumn;
@@ -131,9 +139,13 @@ public sealed class ScattererSimulator
                 if (inData)
                     DrawDataPsf(data, step * size * size, size, pr, pc, amplitude);
                 // The label is a confidence map: every scatterer peaks at 1 whatever its echo strength.
-                GaussianSplat.Draw(label, step * labelSize * labelSize, labelSize, labelSize,
-                    (pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5, labelSigma, 1.0, s.Combine);
+                if (path is not null)
+                    path.Add(((pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5));
+                else
+                    GaussianSplat.Draw(label, step * labelSize * labelSize, labelSize, labelSize,
+                        (pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5, labelSigma, 1.0, s.Combine);
             }
+            if (path is not null) TrackLabel.DrawPath(label, labelSize, labelSize, path, s.TrackSigmaPx * r);
         }
 
         double noiseStd = s.SnrDb is double snrDb ? Rms(data) * Math.Pow(10, -snrDb / 20) : s.NoiseStd;
@@ -144,7 +156,7 @@ public sealed class ScattererSimulator
         }
 
         int[] shape = t > 1 ? [t, size, size] : [size, size];
-        int[] labelShape = t > 1 ? [t, labelSize, labelSize] : [labelSize, labelSize];
+        int[] labelShape = t > 1 && !tracks ? [t, labelSize, labelSize] : [labelSize, labelSize];
         return new Frame(data, shape, label, labelShape, SourceName, index, positions, _origin);
     }
 

@@ -32,6 +32,8 @@ public static class SequenceLocalisations
         }
         float[] prediction = frame.Prediction
             ?? throw new ArgumentException($"Frame {frame} carries no prediction; run Invoke-UNetPrediction on it first, or track its known positions (-From Positions).");
+        if (frame.PredictionShape is { Length: 2 } && frame.TimeSteps > 1)
+            throw new ArgumentException($"Frame {frame} carries one track map for its whole sequence (a model with a temporal_head), not a map per step to find points in; track its known positions (-From Positions) or the prediction of a model without a temporal_head.");
         var grid = new MapGrid(frame);
         for (int t = 0; t < frame.TimeSteps; t++)
         {

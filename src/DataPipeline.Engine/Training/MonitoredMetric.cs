@@ -26,7 +26,7 @@ public sealed class MonitoredMetric
                 throw new ArgumentException(
                     $"Cannot monitor '{name}': it is scored only on a validation split of whole frames with known scatterer positions, " +
                     "every localisation_every epochs. Set [batch] validation_fraction above 0 and [training] localisation_every to 1 or more, " +
-                    "train on whole frames (no patch_size), or monitor val_loss.");
+                    "train on whole frames (no patch_size) with a label per step (not [simulation] label = \"tracks\"), or monitor val_loss.");
             _metric = HistoryMetric.All.Single(m => m.Name == name);
             HigherIsBetter = name != "val_rmse_px";
             return;

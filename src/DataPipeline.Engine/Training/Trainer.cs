@@ -48,8 +48,9 @@ public sealed class Trainer
 
     public static int ResolveSizeRatio(ModelSettings model, int[] data, int[] label)
     {
+        CheckLabelRank(model, data, label);
         int ratio = label[^1] / data[^1];
-        bool exact = label[^1] == data[^1] * ratio && label[^2] == data[^2] * ratio && (data.Length == 2 || label[0] == data[0]);
+        bool exact = label[^1] == data[^1] * ratio && label[^2] == data[^2] * ratio && (label.Length == 2 || label[0] == data[0]);
         if (!exact)
             throw new ArgumentException(
                 $"Labels of [{string.Join("x", label)}] are not an integer multiple of frames of [{string.Join("x", data)}]; the U-Net's head scales H and W by one integer factor.");
@@ -58,6 +59,30 @@ public sealed class Trainer
                 $"[model] size_ratio = {model.SizeRatio}, but the labels are {ratio}x the data's resolution " +
                 $"([{string.Join("x", label)}] vs [{string.Join("x", data)}]); set size_ratio = {ratio} or 0 (from the data).");
         return ratio;
+    }
+
+    /// <summary>
+    /// Localisation needs the true positions, which simulated frames carry and imported ones may not;
+    /// whole frames, as a patch's prediction does not cover its frame; and a map per step: a track
+    /// map has no points to match with each step's positions.
+    /// </summary>
+    private static bool CanLocalise(BatchGenerator generator) =>
+        generator.Source.HasPositions && generator.PatchSize == 0 && generator.LabelShape.Length == generator.FrameShape.Length;
+
+    /// <summary>
+    /// A 3-D model outputs [T, H·r, W·r] without a temporal head and [H·r, W·r] with one; the
+    /// labels must be the same kind, or the loss would compare maps of different shapes.
+    /// </summary>
+    private static void CheckLabelRank(ModelSettings model, int[] data, int[] label)
+    {
+        if (data.Length != 3) return;
+        bool head = model.TemporalHead != TemporalHead.None;
+        if (label.Length == 2 && !head)
+            throw new ArgumentException(
+                $"The labels are one [{string.Join("x", label)}] map per [{string.Join("x", data)}] sequence (track labels), but the model keeps T; set [model] temporal_head = \"mean\", \"max\" or \"conv\".");
+        if (label.Length == 3 && head)
+            throw new ArgumentException(
+                $"[model] temporal_head reduces each sequence to one map, but the labels are [{string.Join("x", label)}], one per step; set [simulation] label = \"tracks\" or temporal_head = \"none\".");
     }
 
     public TrainingRun Run(BatchGenerator generator, string outputDirectory, Action<TrainingProgress>? progress = null,
@@ -75,16 +100,17 @@ public sealed class Trainer
         // Before a byte is allocated: filters = 4096 at depth 10 would ask libtorch for terabytes.
         MemoryBudget.Check(_config, generator.FrameShape, sizeRatio, generator.BatchSize);
 
-        using var model = random.Use(() => new UNet(_config.Model, sizeRatio));
+        int timeSteps = generator.FrameShape.Length == 3 ? generator.FrameShape[0] : 0;
+        using var model = random.Use(() => new UNet(_config.Model, sizeRatio, timeSteps));
         model.CheckInputShape(generator.FrameShape);
-        long expected = UNetParameterFormula.Count(_config.Model, sizeRatio);
+        long expected = UNetParameterFormula.Count(_config.Model, sizeRatio, timeSteps);
         if (model.TrainableParameters != expected)
             throw new InvalidOperationException($"The U-Net has {model.TrainableParameters} trainable parameters but UNET.md's formula gives {expected}.");
         model.to(device);
         using var optimizer = OptimizerFactory.Create(model.parameters(), settings, _config.SourcePath);
 
         var monitor = new MonitoredMetric(settings.Monitor, generator.ValidationCount > 0,
-            settings.LocalisationEvery > 0 && generator.Source.HasPositions && generator.PatchSize == 0);
+            settings.LocalisationEvery > 0 && CanLocalise(generator));
         var schedule = new LearningRateSchedule(settings);
         var hyper = HyperParameterSchedule.Create(_config, optimizer, model);
         var tracker = new ImprovementTracker();
@@ -505,9 +531,7 @@ public sealed class Trainer
         if (c.Generator.ValidationCount == 0) return (metrics, null);
         bool probabilities = _config.Model.OutputActivation == OutputActivation.Sigmoid;
         int every = _config.Training.LocalisationEvery;
-        // Localisation needs the true positions, which simulated frames carry and imported ones may not,
-        // and whole frames: a patch's prediction does not cover its frame.
-        var localisation = every > 0 && epoch % every == 0 && c.Generator.Source.HasPositions && c.Generator.PatchSize == 0
+        var localisation = every > 0 && epoch % every == 0 && CanLocalise(c.Generator)
             ? new LocalisationEvaluator(_config.Evaluation)
             : null;
         var preview = PreviewFramesFor(c.Generator, epoch);

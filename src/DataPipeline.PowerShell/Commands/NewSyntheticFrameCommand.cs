@@ -70,6 +70,15 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
     [Parameter]
     public long Seed { get; set; }
 
+    /// <summary>Positions (a map per step) or Tracks (one image of every path per sequence).</summary>
+    [Parameter]
+    public LabelKind Label { get; set; }
+
+    /// <summary>Label Tracks: sigma of the Gaussian across each path, in data pixels; 0 a sharp line.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1000.0)]
+    public double TrackSigma { get; set; }
+
     /// <summary>Index of the first frame; frame i is the same whatever the start and count.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
@@ -105,6 +114,8 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
         if (IsBound(nameof(Combine))) settings.Combine = Combine;
         if (IsBound(nameof(PsfSigma))) settings.PsfSigmaPx = PsfSigma;
         if (IsBound(nameof(Seed))) settings.Seed = Seed;
+        if (IsBound(nameof(Label))) settings.Label = Label;
+        if (IsBound(nameof(TrackSigma))) settings.TrackSigmaPx = TrackSigma;
 
         ScattererSimulator simulator;
         try

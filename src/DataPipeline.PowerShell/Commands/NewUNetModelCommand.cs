@@ -29,10 +29,16 @@ public sealed class NewUNetModelCommand : DataPipelineCmdlet
             : config.Model.SizeRatio > 0 ? config.Model.SizeRatio
             : config.Simulation.SizeRatio;
         config.Model.SizeRatio = ratio;
+        // A conv temporal head spans T: that of the sequences the same config simulates.
+        int timeSteps = config.Model.Dims == 3 ? config.Simulation.Frames : 0;
         EnsureTorch();
         try
         {
-            WriteObject(UNetModel.Create(config, ratio));
+            WriteObject(UNetModel.Create(config, ratio, timeSteps));
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidModelConfiguration", ErrorCategory.InvalidArgument, config.SourcePath ?? Config));
         }
         catch (MemoryLimitExceededException e)
         {

@@ -125,4 +125,31 @@ public sealed class MatImportTests
             Directory.Delete(folder, recursive: true);
         }
     }
+    [Fact]
+    public void ASequenceMayCarryOneTwoDimensionalLabelButAFrameNoSequenceLabel()
+    {
+        string folder = Directory.CreateTempSubdirectory("dp-matseq-").FullName;
+        try
+        {
+            // MATLAB's [H, W, T] = 4 x 4 x 3 data and one 8 x 8 label (a track image of the sequence).
+            var label = Enumerable.Range(0, 64).Select(k => (double)k).ToArray();
+            Level5Writer.Write(Path.Combine(folder, "a.mat"), [MatVariable.Doubles("d", new double[48], 4, 4, 3), MatVariable.Doubles("l", label, 8, 8)]);
+            var result = Import(folder, new DataSettings { DataVariable = "d", LabelVariable = "l", Reduce = MatReduction.None }).Single();
+            Assert.Null(result.Error);
+            var frame = result.Frames.Single();
+            Assert.Equal([3, 4, 4], frame.Shape);
+            Assert.Equal([8, 8], frame.LabelShape!);
+            Assert.True(frame.LabelsSequence);
+            // Row-major here, column-major in MATLAB: pixel (r, c) is MATLAB's element c * 8 + r.
+            Assert.Equal(2 * 8 + 5, frame.Label![5 * 8 + 2]);
+
+            Level5Writer.Write(Path.Combine(folder, "a.mat"), [MatVariable.Doubles("d", new double[16], 4, 4), MatVariable.Doubles("l", new double[192], 8, 8, 3)]);
+            var refused = Import(folder, new DataSettings { DataVariable = "d", LabelVariable = "l", Reduce = MatReduction.None }).Single();
+            Assert.Contains("the label 2-D for 3-D data", refused.Error!.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -87,7 +87,7 @@ public sealed class BatchGenerator : IDisposable
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
-        _dataSize = Frame.ElementCount(FrameShape);
+        _dataSize = source.Channels * Frame.ElementCount(FrameShape);
         _labelSize = Frame.ElementCount(LabelShape);
         // Enough buffers for every batch in flight (being built, ready, being trained on) and a spare.
         int buffers = Prefetch + 2 * Workers + 2;
@@ -160,6 +160,9 @@ public sealed class BatchGenerator : IDisposable
     /// <summary>Shape of one frame's data: [H, W] or [T, H, W].</summary>
     /// <summary>Shape of one sample's data as the model sees it: the frame's, or the patch's when patching.</summary>
     public int[] FrameShape => PatchSize == 0 ? _source.FrameShape : [.. _source.FrameShape[..^2], PatchSize, PatchSize];
+
+    /// <summary>Data channels of every sample (2 for IQ frames): batches are [N, Channels, ..FrameShape].</summary>
+    public int Channels => _source.Channels;
 
     /// <summary>Shape of one sample's label: the frame's, or the patch's at the label's resolution.</summary>
     public int[] LabelShape => PatchSize == 0 ? _source.LabelShape : [.. _source.LabelShape[..^2], PatchSize * Ratio, PatchSize * Ratio];
@@ -301,7 +304,7 @@ public sealed class BatchGenerator : IDisposable
         bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
         var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
         float[]? scratch = augment && Augmenter.Moves ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
-        int wholeData = Frame.ElementCount(_source.FrameShape), wholeLabel = Frame.ElementCount(_source.LabelShape);
+        int wholeData = _source.Channels * Frame.ElementCount(_source.FrameShape), wholeLabel = Frame.ElementCount(_source.LabelShape);
         float[]? whole = PatchSize > 0 ? ArrayPool<float>.Shared.Rent(wholeData + wholeLabel) : null;
         // Validation patches come from epoch 0's stream, so every epoch scores the same patches.
         var patchRandom = whole is null ? null
@@ -345,7 +348,7 @@ public sealed class BatchGenerator : IDisposable
             if (whole is not null) ArrayPool<float>.Shared.Return(whole);
         }
         var sources = Array.ConvertAll(indices, _source.SourceLabel);
-        return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
+        return new Batch(split, epoch, number, indices, data, [indices.Length, Channels, .. frameShape],
             label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null);
     }
 
@@ -374,17 +377,21 @@ public sealed class BatchGenerator : IDisposable
     {
         var positions = Copy(index, data, label, augment);
         int h = _source.FrameShape[^2], w = _source.FrameShape[^1], p = PatchSize, r = Ratio;
-        int steps = data.Length / (h * w);
+        // Data planes are channels × steps; the label has one plane per step.
+        int planes = data.Length / (h * w), steps = label.Length / (h * r * w * r);
         int top = random.NextInt(0, h - p), left = random.NextInt(0, w - p);
         if (PatchOnLabel && LabelMaximum(label, h * r, w * r, steps, random) is (int row, int column))
         {
             top = Math.Clamp(row / r - p / 2, 0, h - p);
             left = Math.Clamp(column / r - p / 2, 0, w - p);
         }
-        for (int t = 0; t < steps; t++)
+        for (int t = 0; t < planes; t++)
         {
             for (int i = 0; i < p; i++)
                 data.Slice(t * h * w + (top + i) * w + left, p).CopyTo(dataOut.Slice((t * p + i) * p, p));
+        }
+        for (int t = 0; t < steps; t++)
+        {
             int lw = w * r, lp = p * r;
             for (int i = 0; i < lp; i++)
                 label.Slice(t * h * r * lw + (top * r + i) * lw + left * r, lp).CopyTo(labelOut.Slice((t * lp + i) * lp, lp));

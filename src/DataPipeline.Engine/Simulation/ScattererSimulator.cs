@@ -1,5 +1,6 @@
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Physics;
 using DataPipeline.Engine.Runtime;
 
 namespace DataPipeline.Engine.Simulation;
@@ -19,6 +20,7 @@ public sealed class ScattererSimulator
 {
     private readonly SimulationSettings _settings;
     private readonly FrameOrigin _origin;
+    private readonly UltrasoundSimulator? _ultrasound;
 
     public ScattererSimulator(SimulationSettings settings)
     {
@@ -26,6 +28,8 @@ public sealed class ScattererSimulator
         _settings = settings;
         // Recorded on every frame (one shared object), so a store can say how its frames were made.
         _origin = new FrameOrigin(nameof(ScattererSimulator), settings.Seed, ConfigTemplate.WriteSection(settings));
+        if (settings.Psf == PsfKind.Ultrasound)
+            _ultrasound = new UltrasoundSimulator(settings, SourceName, _origin);
     }
 
     private static void Validate(SimulationSettings s)
@@ -80,6 +84,7 @@ public sealed class ScattererSimulator
     /// </summary>
     public Frame Render(int index, IReadOnlySet<int>? outOfPlane)
     {
+        if (_ultrasound is not null) return _ultrasound.Render(index, outOfPlane);
         var s = _settings;
         var random = new SeededRandom(s.Seed, index);
         int t = s.Frames, size = s.Size, r = s.SizeRatio, labelSize = size * r;

@@ -77,6 +77,7 @@ public sealed class Trainer
 
         using var model = random.Use(() => new UNet(_config.Model, sizeRatio));
         model.CheckInputShape(generator.FrameShape);
+        model.CheckChannels(generator.Channels);
         long expected = UNetParameterFormula.Count(_config.Model, sizeRatio);
         if (model.TrainableParameters != expected)
             throw new InvalidOperationException($"The U-Net has {model.TrainableParameters} trainable parameters but UNET.md's formula gives {expected}.");

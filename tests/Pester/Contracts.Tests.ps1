@@ -5,21 +5,21 @@
 BeforeDiscovery {
     $contracts = @(
         @{ Name = 'Export-FrameDataset'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Append', 'PassThru') }
-        @{ Name = 'Export-FramePreview'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Count', 'PassThru') }
+        @{ Name = 'Export-FramePreview'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Count', 'DynamicRangeDb', 'PassThru') }
         @{ Name = 'Export-MatFile'; Parameters = @('Path', 'LiteralPath', 'InputObject', 'NoCompression', 'PassThru') }
         @{ Name = 'Export-TrainingHistory'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Format', 'LogScale', 'PassThru') }
         @{ Name = 'Get-Batch'; Parameters = @('Generator', 'Split', 'Epoch', 'First') }
         @{ Name = 'Get-MatVariable'; Parameters = @('Path', 'LiteralPath', 'Name') }
         @{ Name = 'Get-TrainingDevice'; Parameters = @('Available') }
         @{ Name = 'Import-FrameDataset'; Parameters = @('Path', 'LiteralPath', 'Index', 'Range') }
-        @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'ThrottleLimit', 'Config') }
+        @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'SvdCutoff', 'ThrottleLimit', 'Config') }
         @{ Name = 'Import-UNetModel'; Parameters = @('Path') }
         @{ Name = 'Invoke-TrainingSweep'; Parameters = @('InputObject', 'Config', 'Parameter', 'OutputDirectory', 'LogPath', 'ThrottleLimit') }
         @{ Name = 'Invoke-UNetPrediction'; Parameters = @('InputObject', 'Model', 'Checkpoint', 'BatchSize', 'Device', 'WindowSize', 'Overlap') }
         @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath', 'RetryFailedEpoch') }
         @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Method', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
         @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'PatchSize', 'PatchOnLabel', 'ShuffleWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'Rot90', 'RotationDeg', 'ShiftPx', 'OutOfPlane', 'IntensityScale') }
-        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'StartIndex', 'Config') }
+        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Psf', 'Output', 'Seed', 'StartIndex', 'Config') }
         @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
         @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }
         @{ Name = 'Import-TrainingRun'; Parameters = @('Path', 'LiteralPath') }

@@ -113,7 +113,7 @@ public sealed class UltrasoundSimulator
             var path = network.Paths[p];
             double across = random.NextDouble(-1, 1); // d / r, kept along the path
             double amplitude = random.NextDouble(s.Amplitude.Low, s.Amplitude.High);
-            double Speed(double at) => rootSpeed * (path.RadiusAt(at) / s.VesselRadiusPx) * (1 - across * across);
+            double Speed(double at) => path.LaminarSpeed(at, across, rootSpeed, s.VesselRadiusPx);
             // Start anywhere from one sequence's travel before the path to its end: bubbles enter and leave.
             double arc = random.NextDouble(-Speed(0) * t, path.Length);
             var trajectory = new (double, double)?[t];

@@ -108,6 +108,14 @@ public sealed class VesselPath
     public double Length => _cumulative[^1];
 
     /// <summary>
+    /// Poiseuille flow at arc length <paramref name="s"/>, a fraction <paramref name="across"/> of the radius
+    /// from the centre line: v_max·(1 − across²), with the centre-line speed v_max scaled from the root's
+    /// <paramref name="rootSpeed"/> by r / <paramref name="rootRadius"/> (Murray: mean velocity ∝ r).
+    /// </summary>
+    public double LaminarSpeed(double s, double across, double rootSpeed, double rootRadius) =>
+        rootSpeed * (RadiusAt(s) / rootRadius) * (1 - across * across);
+
+    /// <summary>
     /// The point at arc length <paramref name="s"/> moved <paramref name="offset"/> pixels across the
     /// vessel (to the left of the direction of flow).
     /// </summary>

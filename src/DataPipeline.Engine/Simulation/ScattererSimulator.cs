@@ -44,6 +44,19 @@ public sealed class ScattererSimulator
             throw new ArgumentException($"Amplitude must be a range [lo, hi] with 0 <= lo <= hi; got {s.Amplitude}.");
         if (s.SnrDb is double snr && !double.IsFinite(snr))
             throw new ArgumentException($"The SNR must be a finite number of dB; got {snr}.");
+        if (s.Psf != PsfKind.Ultrasound)
+        {
+            // Keys that only the ultrasound simulator reads: silently ignoring them would hide a forgotten psf line.
+            string? orphan = s.Output != SimulationOutput.Envelope ? "output"
+                : s.TissueScatterers > 0 ? "tissue_scatterers"
+                : s.Motion != ScattererMotion.Linear ? "motion"
+                : s.SvdCutoff.High > 0 ? "svd_cutoff" : null;
+            if (orphan is not null)
+                throw new ArgumentException($"simulation.{orphan} needs psf = \"ultrasound\"; the Gaussian PSF ignores it.");
+        }
+        if (s.SvdCutoff.High > 0 && (s.SvdCutoff.Low < 1 || s.SvdCutoff.Low > s.Frames))
+            throw new ArgumentException(
+                $"simulation.svd_cutoff = {s.SvdCutoff} keeps components lo..hi of {s.Frames} time steps: lo must be in [1, {s.Frames}] (or [0, 0] for no filter).");
         long labelValues = (long)s.Frames * s.Size * s.SizeRatio * s.Size * s.SizeRatio;
         if (labelValues > Array.MaxLength)
             throw new ArgumentException(

@@ -54,4 +54,23 @@ public class UltrasoundConfigTests
         Assert.Contains("simulation.f_number", e.Message);
         Assert.Contains("[0.1, 20]", e.Message);
     }
+
+    [Theory]
+    [InlineData("output", "simulation.output needs psf")]
+    [InlineData("tissue", "simulation.tissue_scatterers needs psf")]
+    [InlineData("cutoff0", "lo must be in [1, 8]")]
+    [InlineData("cutoffHigh", "lo must be in [1, 8]")]
+    public void SettingsTheSimulatorCannotHonourAreErrors(string what, string message)
+    {
+        var s = new SimulationSettings { Frames = 8 };
+        switch (what)
+        {
+            case "output": s.Output = SimulationOutput.Iq; break;
+            case "tissue": s.TissueScatterers = 10; break;
+            case "cutoff0": s.Psf = PsfKind.Ultrasound; s.SvdCutoff = new(0, 4); break;
+            case "cutoffHigh": s.Psf = PsfKind.Ultrasound; s.SvdCutoff = new(9, 12); break;
+        }
+        var e = Assert.Throws<ArgumentException>(() => new ScattererSimulator(s));
+        Assert.Contains(message, e.Message);
+    }
 }

@@ -9,7 +9,7 @@
 param(
     [string] $OutputDirectory = 'output/ultrasound-vs-gaussian',
     [int] $Epochs = 0,
-    [int] $TestFrames = 200
+    [int] $TestFrames = 100
 )
 
 if (-not (Get-Module DataPipeline)) {

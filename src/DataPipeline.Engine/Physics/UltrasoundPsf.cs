@@ -79,7 +79,9 @@ public sealed class UltrasoundPsf
         int c0 = Math.Max(0, (int)Math.Ceiling(column - LateralHalfWidth));
         int c1 = Math.Min(width - 1, (int)Math.Floor(column + LateralHalfWidth));
         if (r0 > r1 || c0 > c1) return;
-        Span<double> lateral = stackalloc double[c1 - c0 + 1];
+        // Kernels of fine grids or large F-numbers can span thousands of columns: those go to the heap.
+        int columns = c1 - c0 + 1;
+        Span<double> lateral = columns <= 1024 ? stackalloc double[columns] : new double[columns];
         for (int c = c0; c <= c1; c++) lateral[c - c0] = Lateral(c - column);
         for (int r = r0; r <= r1; r++)
         {

@@ -22,6 +22,13 @@ Describe 'New-SyntheticFrame -Psf Ultrasound' {
         }
     }
 
+    It 'marks IQ frames in the table view' {
+        $text = New-SyntheticFrame -Psf Ultrasound -Output Iq -Count 1 -Size 16 -Seed 4 | Format-Table | Out-String
+        $text | Should -Match '16x16 IQ'
+        $plain = New-SyntheticFrame -Count 1 -Size 16 | Format-Table | Out-String
+        $plain | Should -Not -Match 'IQ'
+    }
+
     It 'takes the probe, the output and its dynamic range from the [simulation] section' {
         $config = Join-Path $TestDrive 'us.toml'
         Set-Content $config "[simulation]`npsf = `"ultrasound`"`noutput = `"bmode_db`"`ndynamic_range_db = 40`nsize = 32`ntissue_scatterers = 500`nf_number = 2.0"

@@ -80,49 +80,49 @@ public sealed class SimulationSettings
     [ConfigKey("psf", "Point-spread function of the data: gaussian (an isotropic Gaussian of psf_sigma_px) or ultrasound (the beamformed IQ response of a linear array from the probe keys below, scatterers summed coherently; see docs/simulation.md).")]
     public PsfKind Psf { get; set; } = PsfKind.Gaussian;
 
-    [ConfigKey("output", "psf = ultrasound: what the data hold: envelope (|IQ|), iq (two channels, real and imaginary) or bmode_db (20 log10 of the envelope over its maximum, clipped at -dynamic_range_db).")]
+    [ConfigKey("output", "With psf = ultrasound: what the data hold: envelope (|IQ|), iq (two channels, real and imaginary) or bmode_db (20 log10 of the envelope over its maximum, clipped at -dynamic_range_db).")]
     public SimulationOutput Output { get; set; } = SimulationOutput.Envelope;
 
-    [ConfigKey("dynamic_range_db", "output = bmode_db: the dB below the frame's maximum that are kept; lower values are clipped to -dynamic_range_db.", Min = 1, Max = 200)]
+    [ConfigKey("dynamic_range_db", "With output = bmode_db: the dB below the frame's maximum that are kept; lower values are clipped to -dynamic_range_db.", Min = 1, Max = 200)]
     public double DynamicRangeDb { get; set; } = 50;
 
-    [ConfigKey("center_frequency_mhz", "psf = ultrasound: centre frequency f0 of the probe in MHz (the wavelength is speed_of_sound / f0).", Min = 0.01, Max = 1000)]
+    [ConfigKey("center_frequency_mhz", "With psf = ultrasound: centre frequency f0 of the probe in MHz (the wavelength is speed_of_sound / f0).", Min = 0.01, Max = 1000)]
     public double CenterFrequencyMHz { get; set; } = 15.625;
 
-    [ConfigKey("speed_of_sound", "psf = ultrasound: speed of sound in m/s.", Min = 100, Max = 10000)]
+    [ConfigKey("speed_of_sound", "With psf = ultrasound: speed of sound in m/s.", Min = 100, Max = 10000)]
     public double SpeedOfSound { get; set; } = 1540;
 
-    [ConfigKey("pulse_cycles", "psf = ultrasound: length of the pulse-echo envelope at half maximum, in cycles of f0; sets the axial FWHM (cycles/2 wavelengths) and the bandwidth (-6 dB fractional bandwidth 0.883/cycles).", Min = 0.25, Max = 64)]
+    [ConfigKey("pulse_cycles", "With psf = ultrasound: length of the pulse-echo envelope at half maximum, in cycles of f0; sets the axial FWHM (cycles/2 wavelengths) and the bandwidth (-6 dB fractional bandwidth 0.883/cycles).", Min = 0.25, Max = 64)]
     public double PulseCycles { get; set; } = 2;
 
-    [ConfigKey("f_number", "psf = ultrasound: F-number (depth over aperture) of transmit and receive; sets the lateral FWHM, 0.886 f_number wavelengths.", Min = 0.1, Max = 20)]
+    [ConfigKey("f_number", "With psf = ultrasound: F-number (depth over aperture) of transmit and receive; sets the lateral FWHM, 0.886 f_number wavelengths.", Min = 0.1, Max = 20)]
     public double FNumber { get; set; } = 1.5;
 
-    [ConfigKey("axial_pixel_wavelengths", "psf = ultrasound: pixel pitch along rows (depth) in wavelengths.", Min = 0.01, Max = 10)]
+    [ConfigKey("axial_pixel_wavelengths", "With psf = ultrasound: pixel pitch along rows (depth) in wavelengths.", Min = 0.01, Max = 10)]
     public double AxialPixelWavelengths { get; set; } = 0.25;
 
-    [ConfigKey("lateral_pixel_wavelengths", "psf = ultrasound: pixel pitch along columns in wavelengths.", Min = 0.01, Max = 10)]
+    [ConfigKey("lateral_pixel_wavelengths", "With psf = ultrasound: pixel pitch along columns in wavelengths.", Min = 0.01, Max = 10)]
     public double LateralPixelWavelengths { get; set; } = 0.25;
 
-    [ConfigKey("tissue_scatterers", "psf = ultrasound: tissue scatterers per frame, placed uniformly (with the kernel's margin around the field); about 10 or more per resolution cell give fully developed speckle. 0 = no tissue.", Min = 0, Max = 10000000)]
+    [ConfigKey("tissue_scatterers", "With psf = ultrasound: tissue scatterers per frame, placed uniformly (with the kernel's margin around the field); about 10 or more per resolution cell give fully developed speckle. 0 = no tissue.", Min = 0, Max = 10000000)]
     public int TissueScatterers { get; set; }
 
-    [ConfigKey("tissue_to_bubble_db", "psf = ultrasound: rms of the tissue envelope over the mean bubble amplitude, in dB.", Min = -100, Max = 100)]
+    [ConfigKey("tissue_to_bubble_db", "With psf = ultrasound: rms of the tissue envelope over the mean bubble amplitude, in dB.", Min = -100, Max = 100)]
     public double TissueToBubbleDb { get; set; } = 20;
 
-    [ConfigKey("tissue_velocity_px", "psf = ultrasound, sequences: rigid tissue motion in pixels per time step (a random direction per frame), slow compared with the flow.", Min = 0, Max = 100)]
+    [ConfigKey("tissue_velocity_px", "With psf = ultrasound, sequences: rigid tissue motion in pixels per time step (a random direction per frame), slow compared with the flow.", Min = 0, Max = 100)]
     public double TissueVelocityPx { get; set; } = 0.05;
 
-    [ConfigKey("motion", "psf = ultrasound: how bubbles move: linear (straight lines from velocity_px and angle_deg) or vessels (along a branching vessel network with a laminar profile; velocity_px is then the centre-line speed of the root vessels).")]
+    [ConfigKey("motion", "With psf = ultrasound: how bubbles move: linear (straight lines from velocity_px and angle_deg) or vessels (along a branching vessel network with a laminar profile; velocity_px is then the centre-line speed of the root vessels).")]
     public ScattererMotion Motion { get; set; } = ScattererMotion.Linear;
 
-    [ConfigKey("vessels", "motion = vessels: root vessels entering the field per frame; each branches up to three times (Murray's law).", Min = 1, Max = 64)]
+    [ConfigKey("vessels", "With motion = vessels: root vessels entering the field per frame; each branches up to three times (Murray's law).", Min = 1, Max = 64)]
     public int Vessels { get; set; } = 2;
 
-    [ConfigKey("vessel_radius_px", "motion = vessels: radius of the root vessels in pixels.", Min = 0.1, Max = 1000)]
+    [ConfigKey("vessel_radius_px", "With motion = vessels: radius of the root vessels in pixels.", Min = 0.1, Max = 1000)]
     public double VesselRadiusPx { get; set; } = 4;
 
-    [ConfigKey("svd_cutoff", "psf = ultrasound, sequences: SVD clutter filter on the IQ before output: keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix, remove the rest (the first ones are slow tissue). [0, 0] = off.", Min = 0, Max = 1024)]
+    [ConfigKey("svd_cutoff", "With psf = ultrasound, sequences: SVD clutter filter on the IQ before output: keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix, remove the rest (the first ones are slow tissue). [0, 0] = off.", Min = 0, Max = 1024)]
     public IntRange SvdCutoff { get; set; } = new(0, 0);
 
     [ConfigKey("label_psf_sigma_px", "Sigma of the label's Gaussian, in data pixels; 0 means half of psf_sigma_px.", Min = 0, Max = 1000)]

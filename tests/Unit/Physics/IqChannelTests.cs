@@ -97,6 +97,18 @@ public sealed class IqChannelTests : IDisposable
     }
 
     [Fact]
+    public void CombinedSourcesKeepTheirChannelsAndRefuseAMix()
+    {
+        var iq = new FrameList(Frames(SimulationOutput.Iq, 3));
+        var combined = new CombinedFrameSource([iq, new FrameList(Frames(SimulationOutput.Iq, 2))]);
+        Assert.Equal(2, combined.Channels);
+        using var generator = new BatchGenerator(combined, new BatchSettings { BatchSize = 5, ValidationFraction = 0 });
+        Assert.Equal([5, 2, 32, 32], generator.GetBatches().Single().Shape);
+        var e = Assert.Throws<ArgumentException>(() => new CombinedFrameSource([iq, new FrameList(Frames(SimulationOutput.Envelope, 2))]));
+        Assert.Contains("same channels", e.Message);
+    }
+
+    [Fact]
     public void AUNetWithTwoInputChannelsTrainsOnIqAndPredictsIt()
     {
         var config = TrainerTests.SmallConfig(epochs: 1);

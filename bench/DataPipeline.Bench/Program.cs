@@ -19,6 +19,8 @@ const string Usage = """
       DataPipeline.Bench soak [--steps N] [--targets adam,adamw,sgd,sgd-nesterov,rmsprop,adadelta,trainer,torchsharp-adam]
                               [--no-gc] [--max-failures N]
                                  training steps with a GC.Collect thread; steps survived and failures per target
+      DataPipeline.Bench ultrasound [--frames N] [--size N] [--bubbles N] [--tissue N] [--warmup N]
+                                 ultrasound IQ simulation on one thread: frames/s, cost per scatterer, a 10,000-scatterer frame
     defaults: --steps 20, --warmup 3, --threads from [training] threads; --passes 3, --limit 0 (all), --workers 1.
     batches defaults as the peer's: 1024 frames, 200 batches of 32, 5 warm-up, 2 workers, 6 dB.
     """;
@@ -43,6 +45,8 @@ try
             return StreamBench.Run(StreamArguments.Parse(args[1..]));
         case "soak":
             return SoakBench.Run(SoakArguments.Parse(args[1..]));
+        case "ultrasound":
+            return UltrasoundBench.Run(args[1..]);
         default:
             // No mode word: the peer's form, config first and --mode choosing train or infer.
             return UNetBench.Run(UNetArguments.Parse(null, args));

@@ -5,7 +5,7 @@
 BeforeDiscovery {
     $contracts = @(
         @{ Name = 'Export-FrameDataset'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Append', 'PassThru') }
-        @{ Name = 'Export-FramePreview'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Count', 'PassThru') }
+        @{ Name = 'Export-FramePreview'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Count', 'DynamicRangeDb', 'PassThru') }
         @{ Name = 'Export-MatFile'; Parameters = @('Path', 'LiteralPath', 'InputObject', 'NoCompression', 'PassThru') }
         @{ Name = 'Export-EvaluationReport'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Name', 'Format', 'PassThru') }
         @{ Name = 'Export-TrainingHistory'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'Format', 'LogScale', 'PassThru') }
@@ -14,7 +14,7 @@ BeforeDiscovery {
         @{ Name = 'Get-TrainingDevice'; Parameters = @('Available') }
         @{ Name = 'Get-FramePatch'; Parameters = @('InputObject', 'Size', 'MaxPerFrame', 'OnLabel', 'Mirror', 'Mask', 'Seed', 'Config') }
         @{ Name = 'Import-FrameDataset'; Parameters = @('Path', 'LiteralPath', 'Index', 'Range') }
-        @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'ThrottleLimit', 'Config') }
+        @{ Name = 'Import-MatDataset'; Parameters = @('Path', 'LiteralPath', 'Recurse', 'DataVariable', 'LabelVariable', 'Reduce', 'ReduceDim', 'ComplexPart', 'Normalize', 'FrameDim', 'SvdCutoff', 'ThrottleLimit', 'Config') }
         @{ Name = 'Import-UNetModel'; Parameters = @('Path', 'LiteralPath') }
         @{ Name = 'Invoke-TrainingSweep'; Parameters = @('InputObject', 'Config', 'Parameter', 'OutputDirectory', 'LogPath', 'ThrottleLimit', 'Path', 'Index', 'Strategy', 'Trials', 'Eta', 'Backend', 'Submit', 'Partition', 'TimeLimit', 'SlurmDirective', 'HostName', 'Session', 'SshOption', 'GpusPerHost') }
         @{ Name = 'Get-TrainingSweep'; Parameters = @('Path', 'LiteralPath') }
@@ -22,7 +22,7 @@ BeforeDiscovery {
         @{ Name = 'Invoke-UNetTraining'; Parameters = @('Generator', 'Frame', 'Config', 'Resume', 'Model', 'InitialWeights', 'Epochs', 'Device', 'OutputDirectory', 'LearningRate', 'Loss', 'Threads', 'Precision', 'LogPath', 'RetryFailedEpoch') }
         @{ Name = 'Measure-Localization'; Parameters = @('InputObject', 'Method', 'Threshold', 'WindowPx', 'TolerancePx', 'Refine', 'Truth', 'Config') }
         @{ Name = 'New-BatchGenerator'; Parameters = @('InputObject', 'Path', 'LiteralPath', 'ValidationInput', 'TrainingIndex', 'ValidationIndex', 'Replacement', 'Weight', 'SourceWeight', 'ClassLabel', 'ClassWeight', 'MaxFrames', 'PatchSize', 'PatchOnLabel', 'PatchMirror', 'PatchMask', 'ShuffleWindow', 'Filter', 'Transform', 'SequenceWindow', 'BatchSize', 'Shuffle', 'ValidationFraction', 'DropLast', 'Seed', 'Config', 'Workers', 'Prefetch', 'SnrDb', 'Flip', 'FlipHorizontal', 'FlipVertical', 'Rot90', 'RotationDeg', 'ShiftPx', 'Zoom', 'ShearDeg', 'ElasticAlphaPx', 'ElasticSigmaPx', 'FillMode', 'FillValue', 'OutOfPlane', 'IntensityScale', 'IntensityShift') }
-        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Seed', 'Label', 'TrackSigma', 'StartIndex', 'Config', 'Evaluation') }
+        @{ Name = 'New-SyntheticFrame'; Parameters = @('Count', 'Size', 'Frames', 'Scatterers', 'SizeRatio', 'NoiseStd', 'SnrDb', 'Amplitude', 'Combine', 'ThrottleLimit', 'PsfSigma', 'Psf', 'Output', 'Seed', 'Label', 'TrackSigma', 'StartIndex', 'Config', 'Evaluation') }
         @{ Name = 'New-TrainingConfig'; Parameters = @('Path', 'LiteralPath', 'Force') }
         @{ Name = 'New-UNetModel'; Parameters = @('Config', 'SizeRatio') }
         @{ Name = 'Import-TrainingRun'; Parameters = @('Path', 'LiteralPath') }

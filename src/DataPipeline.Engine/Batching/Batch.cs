@@ -10,8 +10,8 @@ public enum BatchSplit
 }
 
 /// <summary>
-/// Frames stacked for the model: Data is [N, 1, H, W] (or [N, 1, T, H, W]) and Label the same at
-/// the label's resolution, both row-major float32. Indices are the frames' positions in the
+/// Frames stacked for the model: Data is [N, C, H, W] (or [N, C, T, H, W]; C = 1, or 2 for IQ) and
+/// Label [N, 1, ...] at the label's resolution, both row-major float32. Indices are the frames' positions in the
 /// generator, in batch order, so a user can trace every sample.
 /// </summary>
 public sealed class Batch

@@ -117,7 +117,7 @@ public sealed class BatchGenerator : IDisposable
         if (DropLast && _training.Length < BatchSize)
             throw new ArgumentException(
                 $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
-        _dataSize = Frame.ElementCount(FrameShape);
+        _dataSize = source.Channels * Frame.ElementCount(FrameShape);
         _labelSize = Frame.ElementCount(LabelShape);
         // Enough buffers for every batch in flight (being built, ready, being trained on) and a spare.
         int buffers = Prefetch + 2 * Workers + 2;
@@ -220,6 +220,9 @@ public sealed class BatchGenerator : IDisposable
     /// <summary>Shape of one frame's data: [H, W] or [T, H, W].</summary>
     /// <summary>Shape of one sample's data as the model sees it: the frame's, or the patch's when patching.</summary>
     public int[] FrameShape => PatchSize == 0 ? _source.FrameShape : [.. _source.FrameShape[..^2], PatchSize, PatchSize];
+
+    /// <summary>Data channels of every sample (2 for IQ frames): batches are [N, Channels, ..FrameShape].</summary>
+    public int Channels => _source.Channels;
 
     /// <summary>Shape of one sample's label: the frame's, or the patch's at the label's resolution.</summary>
     public int[] LabelShape => PatchSize == 0 ? _source.LabelShape : [.. _source.LabelShape[..^2], PatchSize * Ratio, PatchSize * Ratio];
@@ -392,7 +395,7 @@ public sealed class BatchGenerator : IDisposable
         bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
         var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
         float[]? scratch = augment && Augmenter.Moves ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
-        int wholeData = Frame.ElementCount(_source.FrameShape), wholeLabel = Frame.ElementCount(_source.LabelShape);
+        int wholeData = _source.Channels * Frame.ElementCount(_source.FrameShape), wholeLabel = Frame.ElementCount(_source.LabelShape);
         float[]? whole = PatchSize > 0 ? ArrayPool<float>.Shared.Rent(wholeData + wholeLabel) : null;
         // Validation patches come from epoch 0's stream, so every epoch scores the same patches.
         var patchRandom = whole is null ? null
@@ -436,7 +439,7 @@ public sealed class BatchGenerator : IDisposable
             if (whole is not null) ArrayPool<float>.Shared.Return(whole);
         }
         var sources = Array.ConvertAll(indices, _source.SourceLabel);
-        return new Batch(split, epoch, number, indices, data, [indices.Length, 1, .. frameShape],
+        return new Batch(split, epoch, number, indices, data, [indices.Length, Channels, .. frameShape],
             label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null)
         {
             ClassLabels = _classes is null ? null : Array.ConvertAll(indices, i => _classes[i]),

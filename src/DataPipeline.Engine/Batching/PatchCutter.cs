@@ -143,13 +143,13 @@ public sealed class PatchCutter
         int top, int left, Span<float> dataOut, Span<float> labelOut)
     {
         int h = _h, w = _w, p = Size, r = _ratio, lh = h * r, lw = w * r, lp = p * r;
-        int labelSteps = label.Length / (lh * lw); // 1 for a track label: one plane for the whole sequence
-        for (int t = 0; t < _steps; t++)
-        {
+        // Data planes are channels × steps (IQ has two channels); the label has one plane per step,
+        // or one for the whole sequence (a track label).
+        int planes = data.Length / (h * w), labelPlanes = label.Length / (lh * lw);
+        for (int t = 0; t < planes; t++)
             CutPlane(data.Slice(t * h * w, h * w), h, w, top, left, p, dataOut.Slice(t * p * p, p * p));
-            if (t < labelSteps)
-                CutPlane(label.Slice(t * lh * lw, lh * lw), lh, lw, top * r, left * r, lp, labelOut.Slice(t * lp * lp, lp * lp));
-        }
+        for (int t = 0; t < labelPlanes; t++)
+            CutPlane(label.Slice(t * lh * lw, lh * lw), lh, lw, top * r, left * r, lp, labelOut.Slice(t * lp * lp, lp * lp));
         if (positions is null) return null;
         var inside = new List<ScattererPosition>(positions.Count);
         Span<double> rows = stackalloc double[3], columns = stackalloc double[3];

@@ -23,7 +23,8 @@ public static class ConfigTemplate
             {
                 text.AppendLine($"# {key.Attribute.Description}{Allowed(key)}");
                 object? value = key.Property.GetValue(instance);
-                text.AppendLine(value is null ? $"# {key.Name} = {key.Attribute.Example}" : $"{key.Name} = {Format(value)}");
+                if (value is not null && Overridden(section, key, instance)) text.AppendLine($"# {key.Name} = {Format(value)}");
+                else text.AppendLine(value is null ? $"# {key.Name} = {key.Attribute.Example}" : $"{key.Name} = {Format(value)}");
             }
         }
         return text.ToString();
@@ -41,10 +42,17 @@ public static class ConfigTemplate
         foreach (var key in schema.Keys)
         {
             object? value = key.Property.GetValue(section);
-            if (value is not null) text.AppendLine($"{key.Name} = {Format(value)}");
+            if (value is not null && !Overridden(schema, key, section)) text.AppendLine($"{key.Name} = {Format(value)}");
         }
         return text.ToString();
     }
+
+    /// <summary>
+    /// True when an optional key that excludes this one is set (snr_db over noise_std): writing both would
+    /// make a file the loader refuses, so the overridden one stays out (commented in the full template).
+    /// </summary>
+    private static bool Overridden(ConfigSection section, ConfigKey key, object instance) =>
+        section.Keys.Any(other => other.Attribute.ExclusiveWith == key.Name && other.Property.GetValue(instance) is not null);
 
     private static string Allowed(ConfigKey key)
     {

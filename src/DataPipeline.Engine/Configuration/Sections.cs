@@ -32,6 +32,9 @@ public sealed class DataSettings
     [ConfigKey("normalize", "Per-frame scaling of the data (labels are kept): none, minmax (to [0, 1]), zscore, or max (divide by the largest magnitude). Raw beamformed values near 1e-22 make training collapse; normalise them.")]
     public MatNormalization Normalize { get; set; } = MatNormalization.None;
 
+    [ConfigKey("svd_cutoff", "SVD clutter filter on each [T, H, W] frame (frame_dim or a 3-D variable): keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix and remove the rest; on complex data before complex_part is taken. [0, 0] = off.", Min = 0, Max = 100000)]
+    public IntRange SvdCutoff { get; set; } = new(0, 0);
+
     [ConfigKey("frame_dim", "MATLAB (1-based) dimension along which a variable holds many frames; 0 = one frame per file.", Min = 0, Max = 32)]
     public int FrameDim { get; set; }
 }
@@ -75,7 +78,7 @@ public sealed class SimulationSettings
     [ConfigKey("combine", "How overlapping blobs combine: max keeps every peak at its height (the original's choice), sum adds them.")]
     public PsfCombine Combine { get; set; } = PsfCombine.Max;
 
-    [ConfigKey("psf", "Point-spread function of the data: gaussian, or gaussian_mu (the original's GaussianMu: a ring of radius psf_mu_px and width psf_sigma_px). Labels stay Gaussian.")]
+    [ConfigKey("psf", "Point-spread function of the data: gaussian (an isotropic Gaussian of psf_sigma_px), gaussian_mu (the original's GaussianMu: a ring of radius psf_mu_px and width psf_sigma_px) or ultrasound (the beamformed IQ response of a linear array from the probe keys below, scatterers summed coherently; see docs/simulation.md). Labels stay Gaussian.")]
     public PsfKind Psf { get; set; } = PsfKind.Gaussian;
 
     [ConfigKey("psf_sigma_px", "Sigma of the Gaussian point-spread function of the data (gaussian_mu: the ring's width).", Min = 0.05, Max = 1000)]
@@ -83,6 +86,51 @@ public sealed class SimulationSettings
 
     [ConfigKey("psf_mu_px", "gaussian_mu: radius of the ring in data pixels (0 gives the Gaussian). The original's GaussianMu m at size N is m * (N - 2) / 2 pixels.", Min = 0, Max = 1000)]
     public double PsfMuPx { get; set; }
+
+    [ConfigKey("output", "With psf = ultrasound: what the data hold: envelope (|IQ|), iq (two channels, real and imaginary) or bmode_db (20 log10 of the envelope over its maximum, clipped at -dynamic_range_db).")]
+    public SimulationOutput Output { get; set; } = SimulationOutput.Envelope;
+
+    [ConfigKey("dynamic_range_db", "With output = bmode_db: the dB below the frame's maximum that are kept; lower values are clipped to -dynamic_range_db.", Min = 1, Max = 200)]
+    public double DynamicRangeDb { get; set; } = 50;
+
+    [ConfigKey("center_frequency_mhz", "With psf = ultrasound: centre frequency f0 of the probe in MHz (the wavelength is speed_of_sound / f0).", Min = 0.01, Max = 1000)]
+    public double CenterFrequencyMHz { get; set; } = 15.625;
+
+    [ConfigKey("speed_of_sound", "With psf = ultrasound: speed of sound in m/s.", Min = 100, Max = 10000)]
+    public double SpeedOfSound { get; set; } = 1540;
+
+    [ConfigKey("pulse_cycles", "With psf = ultrasound: length of the pulse-echo envelope at half maximum, in cycles of f0; sets the axial FWHM (cycles/2 wavelengths) and the bandwidth (-6 dB fractional bandwidth 0.883/cycles).", Min = 0.25, Max = 64)]
+    public double PulseCycles { get; set; } = 2;
+
+    [ConfigKey("f_number", "With psf = ultrasound: F-number (depth over aperture) of transmit and receive; sets the lateral FWHM, 0.886 f_number wavelengths.", Min = 0.1, Max = 20)]
+    public double FNumber { get; set; } = 1.5;
+
+    [ConfigKey("axial_pixel_wavelengths", "With psf = ultrasound: pixel pitch along rows (depth) in wavelengths.", Min = 0.01, Max = 10)]
+    public double AxialPixelWavelengths { get; set; } = 0.25;
+
+    [ConfigKey("lateral_pixel_wavelengths", "With psf = ultrasound: pixel pitch along columns in wavelengths.", Min = 0.01, Max = 10)]
+    public double LateralPixelWavelengths { get; set; } = 0.25;
+
+    [ConfigKey("tissue_scatterers", "With psf = ultrasound: tissue scatterers per frame, placed uniformly (with the kernel's margin around the field); about 10 or more per resolution cell give fully developed speckle. 0 = no tissue.", Min = 0, Max = 10000000)]
+    public int TissueScatterers { get; set; }
+
+    [ConfigKey("tissue_to_bubble_db", "With psf = ultrasound: rms of the tissue envelope over the mean bubble amplitude, in dB.", Min = -100, Max = 100)]
+    public double TissueToBubbleDb { get; set; } = 20;
+
+    [ConfigKey("tissue_velocity_px", "With psf = ultrasound, sequences: rigid tissue motion in pixels per time step (a random direction per frame), slow compared with the flow.", Min = 0, Max = 100)]
+    public double TissueVelocityPx { get; set; } = 0.05;
+
+    [ConfigKey("motion", "With psf = ultrasound: how bubbles move: linear (straight lines from velocity_px and angle_deg) or vessels (along a branching vessel network with a laminar profile; velocity_px is then the centre-line speed of the root vessels).")]
+    public ScattererMotion Motion { get; set; } = ScattererMotion.Linear;
+
+    [ConfigKey("vessels", "With motion = vessels: root vessels entering the field per frame; each branches up to three times (Murray's law).", Min = 1, Max = 64)]
+    public int Vessels { get; set; } = 2;
+
+    [ConfigKey("vessel_radius_px", "With motion = vessels: radius of the root vessels in pixels.", Min = 0.1, Max = 1000)]
+    public double VesselRadiusPx { get; set; } = 4;
+
+    [ConfigKey("svd_cutoff", "With psf = ultrasound, sequences: SVD clutter filter on the IQ before output: keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix, remove the rest (the first ones are slow tissue). [0, 0] = off.", Min = 0, Max = 1024)]
+    public IntRange SvdCutoff { get; set; } = new(0, 0);
 
     [ConfigKey("label_psf_sigma_px", "Sigma of the label's Gaussian, in data pixels; 0 means half of psf_sigma_px.", Min = 0, Max = 1000)]
     public double LabelPsfSigmaPx { get; set; }
@@ -203,6 +251,9 @@ public sealed class ModelSettings
 {
     [ConfigKey("dims", "2 for frames [H, W]; 3 for sequences [T, H, W] with time as the depth axis.", Min = 2, Max = 3)]
     public int Dims { get; set; } = 2;
+
+    [ConfigKey("in_channels", "Channels of the input: 1, or 2 for IQ frames (real and imaginary); must match the frames' channels.", Min = 1, Max = 64)]
+    public int InChannels { get; set; } = 1;
 
     [ConfigKey("depth", "Encoder levels; H and W must be multiples of 2^depth.", Min = 1, Max = 10)]
     public int Depth { get; set; } = 3;

@@ -119,10 +119,28 @@ public sealed class LocalisationEvaluator
     /// the same whatever the data's scale), refined on the window around each. The fraction is the
     /// detection's value.
     /// </summary>
+    /// <summary>The magnitude over the channels at one step: IQ frames are localised on their envelope, not on I alone.</summary>
+    private static float[] Magnitude(Frame frame, int step)
+    {
+        int size = frame.Height * frame.Width, channelValues = frame.Data.Length / frame.Channels;
+        var magnitude = new float[size];
+        for (int i = 0; i < size; i++)
+        {
+            double sum = 0;
+            for (int c = 0; c < frame.Channels; c++)
+            {
+                double v = frame.Data[c * channelValues + step * size + i];
+                sum += v * v;
+            }
+            magnitude[i] = (float)Math.Sqrt(sum);
+        }
+        return magnitude;
+    }
+
     private List<MapPeak> DetectInData(Frame frame, int step, double minValue)
     {
         int height = frame.Height, width = frame.Width, size = height * width;
-        var plane = new ReadOnlySpan<float>(frame.Data, step * size, size);
+        var plane = frame.Channels == 1 ? new ReadOnlySpan<float>(frame.Data, step * size, size) : Magnitude(frame, step);
         float max = 0;
         foreach (float v in plane) max = Math.Max(max, v);
         if (!(max > 0)) return [];

@@ -17,6 +17,9 @@ public sealed class CombinedFrameSource : IFrameSource, IDisposable
         var first = parts[0];
         for (int p = 1; p < parts.Count; p++)
         {
+            if (parts[p].Channels != first.Channels)
+                throw new ArgumentException(
+                    $"Source {p + 1} ({parts[p].SourceLabel(0)}) has {parts[p].Channels} channel(s) but source 1 ({first.SourceLabel(0)}) has {first.Channels}; all sources of a generator must have the same channels.");
             if (!parts[p].FrameShape.SequenceEqual(first.FrameShape) || !parts[p].LabelShape.SequenceEqual(first.LabelShape))
                 throw new ArgumentException(
                     $"Source {p + 1} ({parts[p].SourceLabel(0)}) is [{string.Join("x", parts[p].FrameShape)}] -> [{string.Join("x", parts[p].LabelShape)}] " +
@@ -37,6 +40,7 @@ public sealed class CombinedFrameSource : IFrameSource, IDisposable
     public int Count => _starts[^1];
     public int[] FrameShape => _parts[0].FrameShape;
     public int[] LabelShape => _parts[0].LabelShape;
+    public int Channels => _parts[0].Channels;
     public bool HasPositions { get; }
     public bool IsChunked => _parts.Any(p => p.IsChunked);
 

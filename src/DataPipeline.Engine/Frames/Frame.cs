@@ -9,14 +9,16 @@ namespace DataPipeline.Engine.Frames;
 public sealed class Frame
 {
     public Frame(float[] data, int[] shape, float[]? label, int[]? labelShape, string source, int index,
-        IReadOnlyList<ScattererPosition>? positions = null, FrameOrigin? origin = null)
+        IReadOnlyList<ScattererPosition>? positions = null, FrameOrigin? origin = null, int channels = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Length is < 2 or > 3)
             throw new ArgumentException($"A frame is [H, W] or [T, H, W]; got {shape.Length} dimensions.", nameof(shape));
-        if (ElementCount(shape) != data.Length)
-            throw new ArgumentException($"Data holds {data.Length} values but the shape [{string.Join(", ", shape)}] needs {ElementCount(shape)}.", nameof(data));
+        if (channels < 1)
+            throw new ArgumentOutOfRangeException(nameof(channels), $"A frame has at least one channel; got {channels}.");
+        if ((long)channels * ElementCount(shape) != data.Length)
+            throw new ArgumentException($"Data holds {data.Length} values but {channels} channel(s) of shape [{string.Join(", ", shape)}] need {(long)channels * ElementCount(shape)}.", nameof(data));
         if ((label is null) != (labelShape is null))
             throw new ArgumentException("A label needs its shape, and a label shape needs a label.", nameof(labelShape));
         if (label is not null)
@@ -36,13 +38,17 @@ public sealed class Frame
         Index = index;
         Positions = positions;
         Origin = origin;
+        Channels = channels;
     }
 
-    /// <summary>Data values, row-major over <see cref="Shape"/>.</summary>
+    /// <summary>Data values, row-major over [<see cref="Channels"/>, ..<see cref="Shape"/>]: channel 0's values, then channel 1's.</summary>
     public float[] Data { get; }
 
-    /// <summary>[H, W] or [T, H, W].</summary>
+    /// <summary>[H, W] or [T, H, W] of each channel (the channel count is kept apart so a 2-channel frame never reads as a sequence).</summary>
     public int[] Shape { get; }
+
+    /// <summary>Values per pixel: 1, or 2 for IQ (real, imaginary); the model sees them as its input channels.</summary>
+    public int Channels { get; }
 
     /// <summary>Label map, row-major over <see cref="LabelShape"/>; null for unlabelled frames.</summary>
     public float[]? Label { get; }
@@ -80,7 +86,7 @@ public sealed class Frame
             throw new ArgumentException($"A prediction of shape [{string.Join("x", shape)}] needs {ElementCount(shape)} values; got {prediction.Length}.", nameof(prediction));
         if (LabelShape is not null && !shape.SequenceEqual(LabelShape))
             throw new ArgumentException($"A prediction for {this} must have the label's shape [{string.Join("x", LabelShape)}]; got [{string.Join("x", shape)}].", nameof(shape));
-        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions, Origin) { Prediction = prediction, PredictionShape = shape };
+        return new Frame(Data, Shape, Label, LabelShape, Source, Index, Positions, Origin, Channels) { Prediction = prediction, PredictionShape = shape };
     }
 
     public int TimeSteps => Shape.Length == 3 ? Shape[0] : 1;

@@ -92,6 +92,9 @@ public sealed class FrameStoreWriter : IDisposable
     public void Add(Frame frame)
     {
         ObjectDisposedException.ThrowIf(_committed, this);
+        // The store's layout has no channel axis yet: refuse IQ frames rather than write half-read data.
+        if (frame.Channels != 1)
+            throw new FrameStoreException($"frame {frame} has {frame.Channels} channels (IQ); a frame store holds one-channel frames. Store the envelope (simulation.output = \"envelope\") or keep IQ frames in memory.", _path);
         if (_frameShape is null)
         {
             _frameShape = (int[])frame.Shape.Clone();

@@ -15,6 +15,9 @@ public interface IFrameSource
     /// <summary>The label's shape, the same for every frame.</summary>
     int[] LabelShape { get; }
 
+    /// <summary>Data channels per frame (2 for IQ), the same for every frame; the data span holds Channels × FrameShape values.</summary>
+    int Channels => 1;
+
     /// <summary>True when every frame carries its scatterer positions.</summary>
     bool HasPositions { get; }
 
@@ -58,6 +61,9 @@ public sealed class FrameList : IFrameSource
             var f = frames[i];
             if (f.Label is null)
                 throw new ArgumentException($"Frame {i} ({f}) has no label; training needs labelled frames.");
+            if (f.Channels != first.Channels)
+                throw new ArgumentException(
+                    $"Frame {i} ({f}) has {f.Channels} channel(s) but frame 0 has {first.Channels}; all frames of a generator must have the same channels (simulation.output).");
             if (!f.Shape.SequenceEqual(first.Shape) || !f.LabelShape!.SequenceEqual(first.LabelShape!))
                 throw new ArgumentException(
                     $"Frame {i} ({f}) is [{string.Join("x", f.Shape)}] -> [{string.Join("x", f.LabelShape!)}] but frame 0 is " +
@@ -71,6 +77,7 @@ public sealed class FrameList : IFrameSource
     public int Count => _frames.Count;
     public int[] FrameShape => _frames[0].Shape;
     public int[] LabelShape => _frames[0].LabelShape!;
+    public int Channels => _frames[0].Channels;
     public bool HasPositions { get; }
     public bool IsChunked => false;
     public long ChunkOf(int position) => position;

@@ -48,8 +48,9 @@ public sealed class Predictor : IDisposable
     {
         if (frames.Count == 0) return [];
         var shape = frames[0].Shape;
+        int channels = frames[0].Channels;
         foreach (var frame in frames)
-            if (!frame.Shape.SequenceEqual(shape))
+            if (!frame.Shape.SequenceEqual(shape) || frame.Channels != channels)
                 throw new ArgumentException($"Frame {frame} is [{string.Join("x", frame.Shape)}] but the batch is [{string.Join("x", shape)}]; predict frames of one shape together.");
         int r = _model.SizeRatio;
         // A temporal head maps a [T, H, W] sequence to one [H·r, W·r] map.
@@ -61,6 +62,7 @@ public sealed class Predictor : IDisposable
                 throw new ArgumentException(
                     $"The model predicts [{string.Join("x", predictionShape)}] (x{r}) for {frame}, whose label is [{string.Join("x", label)}]: the model's size ratio does not match these labels.");
 
+        _network.CheckChannels(channels);
         if (Window is { } window && window.Tiles(shape))
         {
             // Tiles are blended per step; a head that mixes the steps has no per-step tiles to blend.
@@ -68,6 +70,9 @@ public sealed class Predictor : IDisposable
                 throw new ArgumentException(
                     $"Frame {frames[0]} is [{string.Join("x", shape)}], larger than the [{string.Join("x", window.TileShape(shape))}] tiles this model reads, " +
                     "and a model with a temporal_head predicts whole sequences only; predict sequences of the shape it was trained on.");
+            if (channels > 1)
+                throw new ArgumentException(
+                    $"{frames[0]} has {channels} channels and is larger than the model's frames; tiled prediction takes one-channel frames, so crop IQ frames to the training size.");
             _network.CheckInputShape(window.TileShape(shape));
             return frames.Select(f => f.WithPrediction(window.Predict(f.Data, shape, r, BatchSize, Forward), predictionShape)).ToList();
         }
@@ -76,17 +81,20 @@ public sealed class Predictor : IDisposable
         int size = frames[0].Data.Length;
         var data = new float[frames.Count * size];
         for (int i = 0; i < frames.Count; i++) frames[i].Data.CopyTo(data, i * size);
-        var values = Forward(data, frames.Count, shape);
+        var values = ForwardChannels(data, frames.Count, [channels, .. shape]);
         int perFrame = values.Length / frames.Count;
         return frames.Select((f, i) => f.WithPrediction(values.AsSpan(i * perFrame, perFrame).ToArray(), predictionShape)).ToList();
     }
 
-    /// <summary>The network's probability maps for <paramref name="count"/> inputs of <paramref name="shape"/> laid end to end.</summary>
-    private float[] Forward(float[] data, int count, int[] shape)
+    /// <summary>The network's probability maps for <paramref name="count"/> one-channel inputs of <paramref name="shape"/> laid end to end (the tiles' path).</summary>
+    private float[] Forward(float[] data, int count, int[] shape) => ForwardChannels(data, count, [1, .. shape]);
+
+    /// <summary>The same for inputs of [C, ..shape] (<paramref name="channelShape"/>).</summary>
+    private float[] ForwardChannels(float[] data, int count, int[] channelShape)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = Trainer.NativeCopy(data, [count, 1, .. shape]);
+        var input = Trainer.NativeCopy(data, [count, .. channelShape]);
         var output = _network.call(_device.type == DeviceType.CPU ? input : input.to(_device));
         if (_model.Settings.OutputActivation == OutputActivation.None) output = output.sigmoid();
         return output.cpu().data<float>().ToArray();

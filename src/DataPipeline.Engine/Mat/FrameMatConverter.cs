@@ -16,6 +16,8 @@ public static class FrameMatConverter
         var shape = frames[0].Shape;
         if (frames.Any(f => !f.Shape.SequenceEqual(shape)))
             throw new ArgumentException("Frames of different shapes cannot be stacked into one array.", nameof(frames));
+        if (frames.Any(f => f.Channels != 1))
+            throw new ArgumentException("IQ frames (2 channels) cannot be written as MAT arrays yet; write the envelope (simulation.output = \"envelope\").", nameof(frames));
         var variables = new List<MatVariable> { Stack("data", frames.Select(f => f.Data).ToList(), shape) };
         if (frames.All(f => f.Label is not null))
         {

@@ -1,3 +1,4 @@
+using DataPipeline.Engine.Clutter;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 
@@ -71,7 +72,7 @@ public sealed class MatFrameExtractor
     public MatArrays ExtractArrays(string file)
     {
         using var mat = MatFile.Open(file);
-        var (data, dataDims) = ReadArray(mat, _dataPath);
+        var (data, dataDims) = ReadArray(mat, _dataPath, clutterFilter: _settings.SvdCutoff.High > 0);
         // As in MATLAB, dimensions past the stored ones have size 1, so reducing one of them is a no-op.
         if (_settings.Reduce != MatReduction.None && _settings.ReduceDim <= dataDims.Length)
             (data, dataDims) = Reduce(data, dataDims, _settings.ReduceDim - 1, _settings.Reduce);
@@ -82,7 +83,7 @@ public sealed class MatFrameExtractor
         return new MatArrays(data, dataDims, label, labelDims);
     }
 
-    private (double[] Values, int[] Dims) ReadArray(MatFile mat, MatPath path)
+    private (double[] Values, int[] Dims) ReadArray(MatFile mat, MatPath path, bool clutterFilter = false)
     {
         var value = mat.Read(path)
             ?? throw new InvalidDataException($"{mat.Path}: no variable '{path}' (the file has {string.Join(", ", mat.Variables.Select(v => v.Name))}).");
@@ -91,8 +92,9 @@ public sealed class MatFrameExtractor
         if (value.Count == 0)
             throw new InvalidDataException($"{mat.Path}: '{path}' is empty ([{string.Join("x", value.Dimensions)}]).");
         var real = value.ToDoubleArray();
-        if (!value.IsComplex || _settings.ComplexPart == ComplexPart.Real) return (real, value.Dimensions);
-        var imag = value.ToDoubleArray(imaginary: true);
+        var imag = value.IsComplex ? value.ToDoubleArray(imaginary: true) : null;
+        if (clutterFilter) FilterClutter(mat.Path, path, real, imag, value.Dimensions);
+        if (imag is null || _settings.ComplexPart == ComplexPart.Real) return (real, value.Dimensions);
         if (_settings.ComplexPart == ComplexPart.Imag) return (imag, value.Dimensions);
         var magnitude = new double[real.Length];
         for (int i = 0; i < magnitude.Length; i++) magnitude[i] = Math.Sqrt(real[i] * real[i] + imag[i] * imag[i]);
@@ -100,6 +102,25 @@ public sealed class MatFrameExtractor
     }
 
     /// <summary>Collapses <paramref name="axis"/> of a column-major array.</summary>
+    /// <summary>
+    /// [data] svd_cutoff: the SVD clutter filter on the whole H x W x T array, on IQ before complex_part
+    /// (the phase is what separates flow from tissue). MATLAB's column-major H x W x T is already the
+    /// filter's [T, H·W] layout: each time step's plane is contiguous.
+    /// </summary>
+    private void FilterClutter(string file, MatPath path, double[] real, double[]? imag, int[] dims)
+    {
+        var trimmed = Trim(dims);
+        if (trimmed.Length != 3)
+            throw new InvalidDataException(
+                $"{file}: data.svd_cutoff filters an H x W x T sequence, but '{path}' is [{string.Join("x", dims)}]; " +
+                "point data_variable at the IQ sequence or set svd_cutoff = [0, 0].");
+        var (lo, hi) = (_settings.SvdCutoff.Low, _settings.SvdCutoff.High);
+        if (lo < 1 || lo > trimmed[2])
+            throw new InvalidDataException(
+                $"{file}: data.svd_cutoff = [{lo}, {hi}] keeps no singular component of '{path}', which has {trimmed[2]} time steps; lo must be in [1, {trimmed[2]}].");
+        SvdClutterFilter.Apply(real, imag, [trimmed[2], trimmed[0], trimmed[1]], lo, hi);
+    }
+
     internal static (double[] Values, int[] Dims) Reduce(double[] values, int[] dims, int axis, MatReduction how)
     {
         var (inner, n, outer) = Strides(dims, axis);

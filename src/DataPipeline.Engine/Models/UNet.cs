@@ -10,7 +10,7 @@ namespace DataPipeline.Engine.Models;
 #pragma warning disable IDE1006 // module names follow UNET.md: enc, mid, dec, head_up, out
 
 /// <summary>
-/// The U-Net of shared/bench/UNET.md in 2-D ([N, 1, H, W]) or 3-D ([N, 1, T, H, W]), with every
+/// The U-Net of shared/bench/UNET.md in 2-D ([N, C, H, W]) or 3-D ([N, C, T, H, W]; C = in_channels), with every
 /// [model] option. Unlike the lab's original Keras model, each decoder level really merges the
 /// encoder's skip tensor into what the next level reads. A 3-D U-Net with a temporal head
 /// ([model] temporal_head) outputs one 2-D map [N, 1, H·r, W·r] per sequence.
@@ -37,7 +37,7 @@ public sealed class UNet : Module<Tensor, Tensor>
         Settings = settings;
         SizeRatio = sizeRatio;
         TimeSteps = settings.TemporalHead == TemporalHead.Conv ? timeSteps : 0;
-        // Every layer but the 1-channel input and output is a multiple of the first level's width.
+        // Every layer but the in_channels input and 1-channel output is a multiple of the first level's width.
         TorchRuntime.PrepareConvolutions(settings.Filters);
         var layers = new UNetLayers(settings);
         CheckUpSampling(settings, layers.UpScale);
@@ -49,7 +49,7 @@ public sealed class UNet : Module<Tensor, Tensor>
 
         enc = new ModuleList<EncoderLevel>();
         for (int i = 0; i < depth; i++)
-            enc.Add(new EncoderLevel(layers, i == 0 ? 1 : Width(i - 1), Width(i)));
+            enc.Add(new EncoderLevel(layers, i == 0 ? settings.InChannels : Width(i - 1), Width(i)));
         mid = new ResBlock(layers, Width(depth - 1), Width(depth), dropout: !settings.DropoutEncoderOnly, allowShortcut: false);
         dec = new ModuleList<DecoderLevel>();
         for (int i = depth - 1; i >= 0; i--)
@@ -113,6 +113,15 @@ public sealed class UNet : Module<Tensor, Tensor>
             .Where(m => !m.module.children().Any())
             .Select(m => new UNetLayer(m.name, m.module.GetType().Name, m.module.parameters().Sum(p => p.numel())))
             .ToList();
+
+    /// <summary>Checks that frames of <paramref name="channels"/> channels fit the network's input ([model] in_channels).</summary>
+    public void CheckChannels(int channels)
+    {
+        if (channels != Settings.InChannels)
+            throw new ArgumentException(
+                $"The model takes {Settings.InChannels} input channel(s) ([model] in_channels = {Settings.InChannels}) but the frames have {channels}; " +
+                $"set in_channels = {channels}" + (channels == 2 ? " for IQ frames (simulation.output = \"iq\")." : "."));
+    }
 
     /// <summary>Checks that an input of this shape (without N and C) fits the network.</summary>
     public void CheckInputShape(IReadOnlyList<int> frameShape)

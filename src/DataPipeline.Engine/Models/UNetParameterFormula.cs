@@ -53,7 +53,7 @@ public static class UNetParameterFormula
 
         long total = 0;
         for (int i = 0; i < D; i++)
-            total += Conv1(i == 0 ? 1 : Ch(i - 1), Ch(i)) + Res(Ch(i), Ch(i)) + DownP(Ch(i));
+            total += Conv1(i == 0 ? s.InChannels : Ch(i - 1), Ch(i)) + Res(Ch(i), Ch(i)) + DownP(Ch(i));
         total += Res(Ch(D - 1), Ch(D));
         for (int i = 0; i < D; i++)
             total += Conv1(i == D - 1 ? Ch(D) : Merged(i + 1), Ch(i)) + Res(Ch(i), Ch(i)) + UpP(Ch(i));

@@ -24,18 +24,22 @@ public static class FramePreview
         return (framesPerRow * panelsPerFrame, (int)Math.Ceiling(frames.Count / (double)framesPerRow));
     }
 
-    /// <summary>Writes the preview PNG (atomically); returns its size in pixels.</summary>
-    public static (int Width, int Height) Write(IReadOnlyList<Frame> frames, string path)
+    /// <summary>
+    /// Writes the preview PNG (atomically); returns its size in pixels. Data panels show the magnitude of
+    /// multi-channel (IQ) frames; with <paramref name="dynamicRangeDb"/> they show B-mode instead:
+    /// 20·log10(magnitude / the frame's largest) on a fixed colour scale of [−dynamic range, 0] dB.
+    /// </summary>
+    public static (int Width, int Height) Write(IReadOnlyList<Frame> frames, string path, double? dynamicRangeDb = null)
     {
-        var (multiplot, width, height) = Compose(frames);
+        var (multiplot, width, height) = Compose(frames, dynamicRangeDb);
         AtomicFile.Write(path, temporary => multiplot.SavePng(temporary, width, height));
         return (width, height);
     }
 
     /// <summary>The preview as PNG bytes, for the frames of an animation.</summary>
-    internal static byte[] RenderPng(IReadOnlyList<Frame> frames)
+    internal static byte[] RenderPng(IReadOnlyList<Frame> frames, double? dynamicRangeDb = null)
     {
-        var (multiplot, width, height) = Compose(frames);
+        var (multiplot, width, height) = Compose(frames, dynamicRangeDb);
         using var surface = SkiaSharp.SKSurface.Create(new SkiaSharp.SKImageInfo(width, height));
         multiplot.Render(surface.Canvas, new PixelRect(left: 0, right: width, bottom: height, top: 0));
         using var image = surface.Snapshot();
@@ -43,8 +47,10 @@ public static class FramePreview
         return png.ToArray();
     }
 
-    private static (ScottPlot.Multiplot Multiplot, int Width, int Height) Compose(IReadOnlyList<Frame> frames)
+    private static (ScottPlot.Multiplot Multiplot, int Width, int Height) Compose(IReadOnlyList<Frame> frames, double? dynamicRangeDb)
     {
+        if (dynamicRangeDb is double range && !(range > 0 && double.IsFinite(range)))
+            throw new ArgumentOutOfRangeException(nameof(dynamicRangeDb), $"The dynamic range must be a positive number of dB; got {range}.");
         var (columns, rows) = Layout(frames);
         if (frames.Any(f => !Panels(f).SequenceEqual(Panels(frames[0]))))
             throw new ArgumentException("Frames in one preview must all be static or all have the same number of time steps, and all or none have labels and predictions.", nameof(frames));
@@ -56,7 +62,7 @@ public static class FramePreview
         {
             int row = f / framesPerRow, column = f % framesPerRow * Panels(frames[0]).Count();
             foreach (var panel in Panels(frames[f]))
-                cells[row, column++] = Panel(frames[f], panel);
+                cells[row, column++] = Panel(frames[f], panel, dynamicRangeDb);
         }
         // The multiplot fills its grid row by row; cells without a frame stay empty plots.
         var plots = new List<ScottPlot.Plot>();
@@ -89,13 +95,14 @@ public static class FramePreview
 
     private static int StepsOf(int[] shape) => shape.Length == 3 ? shape[0] : 1;
 
-    private static ScottPlot.Plot Panel(Frame frame, PanelSpec panel)
+    private static ScottPlot.Plot Panel(Frame frame, PanelSpec panel, double? dynamicRangeDb)
     {
+        bool data = panel.Kind == PanelKind.Data;
         var (values, shape) = panel.Kind switch
         {
             PanelKind.Label => (frame.Label!, frame.LabelShape!),
             PanelKind.Prediction => (frame.Prediction!, frame.PredictionShape!),
-            _ => (frame.Data, frame.Shape),
+            _ => (DisplayedData(frame, dynamicRangeDb), frame.Shape),
         };
         int height = shape[^2], width = shape[^1];
         var image = new double[height, width];
@@ -106,14 +113,40 @@ public static class FramePreview
 
         var plot = new ScottPlot.Plot();
         var heatmap = plot.Add.Heatmap(image);
-        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.Colormap = data && dynamicRangeDb is not null ? new ScottPlot.Colormaps.Grayscale() : new ScottPlot.Colormaps.Viridis();
+        if (data && dynamicRangeDb is double db) heatmap.ManualRange = new ScottPlot.Range(-db, 0);
         plot.Add.ColorBar(heatmap);
         plot.Axes.SquareUnits();
         plot.HideAxesAndGrid();
-        string what = panel.Kind.ToString().ToLowerInvariant();
+        string what = !data ? panel.Kind.ToString().ToLowerInvariant()
+            : dynamicRangeDb is double range ? $"B-mode dB ({range:0.#} dB)"
+            : frame.Channels == 2 ? "|IQ|" : "data";
         string time = frame.TimeSteps > 1 ? $" t={panel.TimeStep}" : "";
         plot.Title($"{ShortSource(frame.Source)} #{frame.Index} {what}{time}", size: 11);
         return plot;
+    }
+
+    /// <summary>
+    /// The data as drawn: one channel as it is, IQ (two channels) as its magnitude, and with a dynamic
+    /// range the B-mode of that magnitude against the whole frame's largest value (a sequence's steps share it).
+    /// </summary>
+    private static float[] DisplayedData(Frame frame, double? dynamicRangeDb)
+    {
+        int n = frame.Data.Length / frame.Channels;
+        float[] magnitude;
+        if (frame.Channels == 1 && dynamicRangeDb is null) return frame.Data;
+        if (frame.Channels == 1) magnitude = frame.Data;
+        else
+        {
+            magnitude = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                double sum = 0;
+                for (int c = 0; c < frame.Channels; c++) sum += (double)frame.Data[c * n + i] * frame.Data[c * n + i];
+                magnitude[i] = (float)Math.Sqrt(sum);
+            }
+        }
+        return dynamicRangeDb is double db ? Physics.BMode.Compress(magnitude, db) : magnitude;
     }
 
     private static ScottPlot.Plot Empty()

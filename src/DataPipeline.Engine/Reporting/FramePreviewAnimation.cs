@@ -18,7 +18,7 @@ public static class FramePreviewAnimation
     public const int MaxStepsPerSecond = 10;
 
     /// <summary>Writes the GIF (atomically); returns its size in pixels and the number of GIF frames.</summary>
-    public static (int Width, int Height, int Steps) Write(IReadOnlyList<Frame> frames, string path)
+    public static (int Width, int Height, int Steps) Write(IReadOnlyList<Frame> frames, string path, double? dynamicRangeDb = null)
     {
         if (frames.Count == 0) throw new ArgumentException("A preview needs at least one frame.", nameof(frames));
         int steps = frames[0].TimeSteps;
@@ -26,7 +26,7 @@ public static class FramePreviewAnimation
             throw new ArgumentException("Frames in one animation must all have the same number of time steps.", nameof(frames));
         int delay = 100 / Math.Clamp(steps, 1, MaxStepsPerSecond); // centiseconds per step
 
-        Image<Rgba32> Still(int t) => Image.Load<Rgba32>(FramePreview.RenderPng(frames.Select(f => Step(f, t)).ToList()));
+        Image<Rgba32> Still(int t) => Image.Load<Rgba32>(FramePreview.RenderPng(frames.Select(f => Step(f, t)).ToList(), dynamicRangeDb));
         // Step 0 is the image itself (its root frame); every later step is added after it.
         using var gif = Still(0);
         gif.Frames.RootFrame.Metadata.GetGifMetadata().FrameDelay = delay;
@@ -47,9 +47,17 @@ public static class FramePreviewAnimation
     internal static Frame Step(Frame frame, int t)
     {
         if (frame.TimeSteps == 1) return frame;
-        var (data, shape) = Slice(frame.Data, frame.Shape, t);
+        // Multi-channel (IQ) data are channel-major: step t of every channel, in channel order.
+        int perChannel = frame.Data.Length / frame.Channels;
+        var data = new float[perChannel / frame.TimeSteps * frame.Channels];
+        int[] shape = [];
+        for (int c = 0; c < frame.Channels; c++)
+        {
+            (var plane, shape) = Slice(frame.Data.AsSpan(c * perChannel, perChannel).ToArray(), frame.Shape, t);
+            plane.CopyTo(data, c * plane.Length);
+        }
         var (label, labelShape) = frame.Label is null ? (null, null) : Slice(frame.Label, frame.LabelShape!, t);
-        var step = new Frame(data, shape, label, labelShape, $"{frame.Source} t={t}", frame.Index);
+        var step = new Frame(data, shape, label, labelShape, $"{frame.Source} t={t}", frame.Index, channels: frame.Channels);
         return frame.Prediction is null ? step : step.WithPrediction(Slice(frame.Prediction, frame.PredictionShape!, t).Values);
     }
 

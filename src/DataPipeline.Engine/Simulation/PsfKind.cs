@@ -13,4 +13,10 @@ public enum PsfKind
     /// scatterer, a ring of radius μ = psf_mu_px and width σ = psf_sigma_px (μ = 0 is the Gaussian).
     /// </summary>
     [ConfigName("gaussian_mu")] GaussianMu,
+
+    /// <summary>
+    /// The beamformed pulse-echo response of a linear array in IQ (Physics/UltrasoundPsf): a Gaussian pulse
+    /// envelope axially, the two-way sinc² aperture pattern laterally, the two-way phase term, coherent summation.
+    /// </summary>
+    [ConfigName("ultrasound")] Ultrasound,
 }

@@ -1,5 +1,6 @@
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
+using DataPipeline.Engine.Physics;
 using DataPipeline.Engine.Runtime;
 
 namespace DataPipeline.Engine.Simulation;
@@ -22,6 +23,7 @@ public sealed class ScattererSimulator
 {
     private readonly SimulationSettings _settings;
     private readonly FrameOrigin _origin;
+    private readonly UltrasoundSimulator? _ultrasound;
 
     public ScattererSimulator(SimulationSettings settings)
     {
@@ -29,6 +31,8 @@ public sealed class ScattererSimulator
         _settings = settings;
         // Recorded on every frame (one shared object), so a store can say how its frames were made.
         _origin = new FrameOrigin(nameof(ScattererSimulator), settings.Seed, ConfigTemplate.WriteSection(settings));
+        if (settings.Psf == PsfKind.Ultrasound)
+            _ultrasound = new UltrasoundSimulator(settings, SourceName, _origin);
     }
 
     private static void Validate(SimulationSettings s)
@@ -48,6 +52,19 @@ public sealed class ScattererSimulator
             throw new ArgumentException($"The track sigma must be a finite number of pixels, 0 or more; got {s.TrackSigmaPx}.");
         if (s.SnrDb is double snr && !double.IsFinite(snr))
             throw new ArgumentException($"The SNR must be a finite number of dB; got {snr}.");
+        if (s.Psf != PsfKind.Ultrasound)
+        {
+            // Keys that only the ultrasound simulator reads: silently ignoring them would hide a forgotten psf line.
+            string? orphan = s.Output != SimulationOutput.Envelope ? "output"
+                : s.TissueScatterers > 0 ? "tissue_scatterers"
+                : s.Motion != ScattererMotion.Linear ? "motion"
+                : s.SvdCutoff.High > 0 ? "svd_cutoff" : null;
+            if (orphan is not null)
+                throw new ArgumentException($"simulation.{orphan} needs psf = \"ultrasound\"; the Gaussian PSF ignores it.");
+        }
+        if (s.SvdCutoff.High > 0 && (s.SvdCutoff.Low < 1 || s.SvdCutoff.Low > s.Frames))
+            throw new ArgumentException(
+                $"simulation.svd_cutoff = {s.SvdCutoff} keeps components lo..hi of {s.Frames} time steps: lo must be in [1, {s.Frames}] (or [0, 0] for no filter).");
         long labelValues = (long)s.Frames * s.Size * s.SizeRatio * s.Size * s.SizeRatio;
         if (labelValues > Array.MaxLength)
             throw new ArgumentException(
@@ -106,6 +123,7 @@ public sealed class ScattererSimulator
     /// </summary>
     public Frame Render(int index, IReadOnlySet<int>? outOfPlane)
     {
+        if (_ultrasound is not null) return _ultrasound.Render(index, outOfPlane);
         var s = _settings;
         var random = new SeededRandom(s.Seed, index);
         int t = s.Frames, size = s.Size, r = s.SizeRatio, labelSize = size * r;

@@ -103,6 +103,7 @@ public sealed class Trainer
         int timeSteps = generator.FrameShape.Length == 3 ? generator.FrameShape[0] : 0;
         using var model = random.Use(() => new UNet(_config.Model, sizeRatio, timeSteps));
         model.CheckInputShape(generator.FrameShape);
+        model.CheckChannels(generator.Channels);
         long expected = UNetParameterFormula.Count(_config.Model, sizeRatio, timeSteps);
         if (model.TrainableParameters != expected)
             throw new InvalidOperationException($"The U-Net has {model.TrainableParameters} trainable parameters but UNET.md's formula gives {expected}.");

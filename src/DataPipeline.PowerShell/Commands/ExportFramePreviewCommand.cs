@@ -32,6 +32,11 @@ public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
     [ValidateRange(1, 256)]
     public int Count { get; set; } = 16;
 
+    /// <summary>Draw the data as B-mode: 20·log10 of the magnitude over the frame's largest, on [−DynamicRangeDb, 0] dB.</summary>
+    [Parameter]
+    [ValidateRange(1.0, 200.0)]
+    public double DynamicRangeDb { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -53,14 +58,15 @@ public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
         if (!ShouldProcess(target, $"Write a preview of {_frames.Count} frame(s)")) return;
         try
         {
+            double? dynamicRange = IsBound(nameof(DynamicRangeDb)) ? DynamicRangeDb : null;
             if (string.Equals(System.IO.Path.GetExtension(target), ".gif", StringComparison.OrdinalIgnoreCase))
             {
-                var (width, height, steps) = FramePreviewAnimation.Write(_frames, target);
+                var (width, height, steps) = FramePreviewAnimation.Write(_frames, target, dynamicRange);
                 WriteVerbose($"{target}: {width}x{height} px, {_frames.Count} frame(s), {steps} time step(s) animated");
             }
             else
             {
-                var (width, height) = FramePreview.Write(_frames, target);
+                var (width, height) = FramePreview.Write(_frames, target, dynamicRange);
                 WriteVerbose($"{target}: {width}x{height} px, {_frames.Count} frame(s)");
             }
         }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Mat;
 using DataPipeline.PowerShell.Completion;
@@ -65,6 +66,15 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
     [ValidateRange(0, 32)]
     public int FrameDim { get; set; }
 
+    /// <summary>
+    /// SVD clutter filter on the data's H x W x T sequence before anything else: keep singular components
+    /// lo..hi (1-based) of its Casorati matrix, remove the rest (the first ones are tissue).
+    /// </summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    [ValidateRange(0, 100000)]
+    public int[]? SvdCutoff { get; set; }
+
     /// <summary>Files decoded at once; 0 uses every core.</summary>
     [Parameter]
     [ValidateRange(0, 256)]
@@ -88,6 +98,14 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
         if (IsBound(nameof(ComplexPart))) settings.ComplexPart = ComplexPart;
         if (IsBound(nameof(Normalize))) settings.Normalize = Normalize;
         if (IsBound(nameof(FrameDim))) settings.FrameDim = FrameDim;
+        if (IsBound(nameof(SvdCutoff)))
+        {
+            if (SvdCutoff![0] > SvdCutoff[1])
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-SvdCutoff {SvdCutoff[0]},{SvdCutoff[1]}: give the kept singular components as lo,hi with lo <= hi (0,0 turns the filter off)."),
+                    "SvdCutoffInvalid", ErrorCategory.InvalidArgument, SvdCutoff));
+            settings.SvdCutoff = new IntRange(SvdCutoff[0], SvdCutoff[1]);
+        }
 
         var files = MatDatasetImporter.FindFiles(_paths, Recurse);
 

@@ -67,6 +67,14 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
     [ValidateRange(0.05, 1000.0)]
     public double PsfSigma { get; set; }
 
+    /// <summary>Gaussian blobs, or the ultrasound point response in IQ from the [simulation] probe keys.</summary>
+    [Parameter]
+    public PsfKind Psf { get; set; }
+
+    /// <summary>With -Psf Ultrasound: Envelope, Iq (two channels) or BmodeDb.</summary>
+    [Parameter]
+    public SimulationOutput Output { get; set; }
+
     [Parameter]
     public long Seed { get; set; }
 
@@ -113,6 +121,8 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
         if (IsBound(nameof(Amplitude))) settings.Amplitude = new(Amplitude![0], Amplitude[^1]);
         if (IsBound(nameof(Combine))) settings.Combine = Combine;
         if (IsBound(nameof(PsfSigma))) settings.PsfSigmaPx = PsfSigma;
+        if (IsBound(nameof(Psf))) settings.Psf = Psf;
+        if (IsBound(nameof(Output))) settings.Output = Output;
         if (IsBound(nameof(Seed))) settings.Seed = Seed;
         if (IsBound(nameof(Label))) settings.Label = Label;
         if (IsBound(nameof(TrackSigma))) settings.TrackSigmaPx = TrackSigma;

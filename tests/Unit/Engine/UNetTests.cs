@@ -20,6 +20,9 @@ public class UNetTests
         { "unet2d-seed", "skip=concat", 8_018_945 },
         { "unet2d-seed", "batch_norm=false", 7_972_801 },
         { "unet2d-small", "", 501_809 },
+        // IQ input: only the entry conv1 changes, conv1(2, F) - conv1(1, F) = F more weights (F = 64 and 16).
+        { "unet2d-seed", "in_channels=2", 7_977_985 },
+        { "unet2d-small", "in_channels=2", 501_825 },
         { "unet2d-small", "shortcut=false", 501_809 },
         { "unet2d-small", "batch_norm=false", 500_529 },
         { "unet2d-small", "skip=concat", 505_393 },

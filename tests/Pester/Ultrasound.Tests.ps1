@@ -1,0 +1,91 @@
+# User-facing behaviour of the ultrasound simulator (psf = "ultrasound"), IQ frames, B-mode previews and the
+# SVD clutter filter on imported MAT data (Pester 5 syntax), in a fresh pwsh on the staged module.
+
+BeforeAll {
+    Import-Module ($env:DATAPIPELINE_MODULE ?? (Join-Path $PSScriptRoot '../../out/DataPipeline/DataPipeline.psd1')) -Force
+    $sarus = Join-Path $PSScriptRoot '../../../shared/corpus/sarus-like/v5/sarus_like_000.mat'
+    if (-not (Test-Path $sarus)) { $sarus = '/work/shared/corpus/sarus-like/v5/sarus_like_000.mat' }
+}
+
+Describe 'New-SyntheticFrame -Psf Ultrasound' {
+    It 'makes IQ frames as two channels, real then imaginary, whose magnitude is the envelope' {
+        $iq = New-SyntheticFrame -Psf Ultrasound -Output Iq -Count 1 -Size 32 -Seed 4
+        $envelope = New-SyntheticFrame -Psf Ultrasound -Output Envelope -Count 1 -Size 32 -Seed 4
+        $iq.Channels | Should -Be 2
+        $iq.Shape | Should -Be @(32, 32)
+        $iq.Data.Count | Should -Be 2048
+        $envelope.Channels | Should -Be 1
+        foreach ($i in 0, 100, 517, 1023) {
+            $magnitude = [math]::Sqrt($iq.Data[$i] * $iq.Data[$i] + $iq.Data[1024 + $i] * $iq.Data[1024 + $i])
+            $magnitude | Should -BeGreaterOrEqual ($envelope.Data[$i] - 1e-4)
+            $magnitude | Should -BeLessOrEqual ($envelope.Data[$i] + 1e-4)
+        }
+    }
+
+    It 'marks IQ frames in the table view' {
+        $text = New-SyntheticFrame -Psf Ultrasound -Output Iq -Count 1 -Size 16 -Seed 4 | Format-Table | Out-String
+        $text | Should -Match '16x16 IQ'
+        $plain = New-SyntheticFrame -Count 1 -Size 16 | Format-Table | Out-String
+        $plain | Should -Not -Match 'IQ'
+    }
+
+    It 'takes the probe, the output and its dynamic range from the [simulation] section' {
+        $config = Join-Path $TestDrive 'us.toml'
+        Set-Content $config "[simulation]`npsf = `"ultrasound`"`noutput = `"bmode_db`"`ndynamic_range_db = 40`nsize = 32`ntissue_scatterers = 500`nf_number = 2.0"
+        $frame = New-SyntheticFrame -Config $config -Count 1
+        $frame.Max | Should -Be 0
+        $frame.Min | Should -BeGreaterOrEqual -40
+        $frame.Min | Should -BeLessThan -10
+    }
+
+    It 'names the key and the allowed values for an unknown output' {
+        $config = Join-Path $TestDrive 'bad.toml'
+        Set-Content $config "[simulation]`npsf = `"ultrasound`"`noutput = `"rf`""
+        { New-SyntheticFrame -Config $config -Count 1 -ErrorAction Stop } | Should -Throw '*simulation.output*"envelope", "iq", "bmode_db"*'
+    }
+}
+
+Describe 'Export-FramePreview of ultrasound frames' {
+    It 'draws IQ frames as |IQ| and as B-mode with -DynamicRangeDb' {
+        $frames = New-SyntheticFrame -Psf Ultrasound -Output Iq -Count 2 -Size 32 -Seed 1
+        $png = $frames | Export-FramePreview -Path (Join-Path $TestDrive 'iq.png') -PassThru
+        $bmode = $frames | Export-FramePreview -Path (Join-Path $TestDrive 'bmode.png') -DynamicRangeDb 40 -PassThru
+        $png.Length | Should -BeGreaterThan 1000
+        $bmode.Length | Should -BeGreaterThan 1000
+        # Different pictures: the B-mode one is log-compressed on a grey scale.
+        (Get-FileHash $png.FullName).Hash | Should -Not -Be (Get-FileHash $bmode.FullName).Hash
+    }
+
+    It 'refuses a dynamic range outside 1 to 200 dB' {
+        { New-SyntheticFrame -Count 1 -Size 16 | Export-FramePreview -Path (Join-Path $TestDrive 'x.png') -DynamicRangeDb 0 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,DataPipeline.PowerShell.Commands.ExportFramePreviewCommand'
+    }
+}
+
+Describe 'Import-MatDataset -SvdCutoff' {
+    It 'keeping every component leaves the data as they were' {
+        $plain = Import-MatDataset $sarus -DataVariable low_res.das -LabelVariable '' -Reduce Sum
+        $kept = Import-MatDataset $sarus -DataVariable low_res.das -LabelVariable '' -Reduce Sum -SvdCutoff 1, 11
+        $worst = 0
+        for ($i = 0; $i -lt $plain.Data.Count; $i += 97) { $worst = [math]::Max($worst, [math]::Abs($plain.Data[$i] - $kept.Data[$i])) }
+        $worst | Should -BeLessThan (1e-4 * $plain.Max)
+    }
+
+    It 'removing the first component (the static part of the 11 frames) removes most of their sum' {
+        $plain = Import-MatDataset $sarus -DataVariable low_res.das -LabelVariable '' -Reduce Sum
+        $filtered = Import-MatDataset $sarus -DataVariable low_res.das -LabelVariable '' -Reduce Sum -SvdCutoff 2, 11
+        $filtered.Max | Should -BeLessThan (0.5 * $plain.Max)
+    }
+
+    It 'reports a file whose variable is not H x W x T and goes on' {
+        $frames = Import-MatDataset $sarus -DataVariable conf_map.gauss -LabelVariable '' -SvdCutoff 2, 5 -ErrorVariable problems -ErrorAction SilentlyContinue
+        $frames | Should -BeNullOrEmpty
+        $problems | Should -HaveCount 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'MatFileUnreadable,*'
+        $problems[0].Exception.Message | Should -BeLike '*svd_cutoff*H x W x T*'
+    }
+
+    It 'refuses a cutoff whose low end is above its high end' {
+        { Import-MatDataset $sarus -SvdCutoff 5, 2 -ErrorAction Stop } | Should -Throw -ErrorId 'SvdCutoffInvalid,DataPipeline.PowerShell.Commands.ImportMatDatasetCommand'
+    }
+}

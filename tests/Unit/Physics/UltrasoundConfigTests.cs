@@ -1,0 +1,76 @@
+using DataPipeline.Engine.Configuration;
+using DataPipeline.Engine.Simulation;
+using Xunit;
+
+namespace DataPipeline.Tests.Physics;
+
+public class UltrasoundConfigTests
+{
+    private const string Text = """
+        [simulation]
+        psf = "ultrasound"
+        output = "iq"
+        center_frequency_mhz = 5.0
+        pulse_cycles = 3
+        f_number = 2.0
+        axial_pixel_wavelengths = 0.5
+        lateral_pixel_wavelengths = 0.25
+        tissue_scatterers = 1000
+        motion = "vessels"
+        svd_cutoff = [3, 20]
+        snr_db = 20
+
+        [data]
+        svd_cutoff = [2, 11]
+
+        [model]
+        in_channels = 2
+        """;
+
+    [Fact]
+    public void TheUltrasoundKeysReadBackAndSurviveACopy()
+    {
+        var config = ConfigLoader.Parse(Text, "us.toml");
+        Assert.Equal(PsfKind.Ultrasound, config.Simulation.Psf);
+        Assert.Equal(SimulationOutput.Iq, config.Simulation.Output);
+        Assert.Equal(ScattererMotion.Vessels, config.Simulation.Motion);
+        Assert.Equal(new IntRange(3, 20), config.Simulation.SvdCutoff);
+        Assert.Equal(new IntRange(2, 11), config.Data.SvdCutoff);
+        Assert.Equal(2, config.Model.InChannels);
+        // Training copies the configuration through its TOML form; with snr_db set, the default noise_std
+        // must not be written beside it (the loader refuses both), which failed every ultrasound run with snr_db.
+        var copy = ConfigLoader.Clone(config);
+        Assert.Equal(20, copy.Simulation.SnrDb);
+        Assert.Equal(0.5, copy.Simulation.AxialPixelWavelengths);
+        var origin = ConfigTemplate.WriteSection(config.Simulation);
+        Assert.DoesNotContain("noise_std", origin);
+        Assert.Contains("snr_db = 20", origin);
+    }
+
+    [Fact]
+    public void AnOutOfRangeProbeValueNamesTheKeyAndItsRange()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("[simulation]\nf_number = 0\n", "bad.toml"));
+        Assert.Contains("simulation.f_number", e.Message);
+        Assert.Contains("[0.1, 20]", e.Message);
+    }
+
+    [Theory]
+    [InlineData("output", "simulation.output needs psf")]
+    [InlineData("tissue", "simulation.tissue_scatterers needs psf")]
+    [InlineData("cutoff0", "lo must be in [1, 8]")]
+    [InlineData("cutoffHigh", "lo must be in [1, 8]")]
+    public void SettingsTheSimulatorCannotHonourAreErrors(string what, string message)
+    {
+        var s = new SimulationSettings { Frames = 8 };
+        switch (what)
+        {
+            case "output": s.Output = SimulationOutput.Iq; break;
+            case "tissue": s.TissueScatterers = 10; break;
+            case "cutoff0": s.Psf = PsfKind.Ultrasound; s.SvdCutoff = new(0, 4); break;
+            case "cutoffHigh": s.Psf = PsfKind.Ultrasound; s.SvdCutoff = new(9, 12); break;
+        }
+        var e = Assert.Throws<ArgumentException>(() => new ScattererSimulator(s));
+        Assert.Contains(message, e.Message);
+    }
+}

@@ -46,14 +46,18 @@ public sealed class UltrasoundSimulator
         int t = s.Frames, size = s.Size, r = s.SizeRatio, labelSize = size * r, plane = size * size;
         var re = new double[t * plane];
         var im = new double[t * plane];
-        var label = new float[t * labelSize * labelSize];
+        // label = "tracks": one image of every bubble's path for the whole sequence, as the Gaussian simulator draws it.
+        bool tracks = s.Label == LabelKind.Tracks;
+        var label = new float[(tracks ? 1 : t) * labelSize * labelSize];
         var positions = new List<ScattererPosition>();
+        var path = tracks ? new List<(double Row, double Column)>(t) : null;
 
         var bubbles = Bubbles(random, t);
         double labelSigma = s.EffectiveLabelSigmaPx * r;
         for (int k = 0; k < bubbles.Count; k++)
         {
             var (trajectory, amplitude) = bubbles[k];
+            path?.Clear();
             for (int step = 0; step < t; step++)
             {
                 // One draw per bubble and step whether or not it exists then, so the stream never shifts.
@@ -63,9 +67,13 @@ public sealed class UltrasoundSimulator
                     positions.Add(new ScattererPosition(step, k, pr, pc, inData));
                 if (inData)
                     Psf.Add(re, im, step * plane, size, size, pr, pc, amplitude, 0);
-                GaussianSplat.Draw(label, step * labelSize * labelSize, labelSize, labelSize,
-                    (pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5, labelSigma, 1.0, PsfCombine.Max);
+                if (path is not null)
+                    path.Add(((pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5));
+                else
+                    GaussianSplat.Draw(label, step * labelSize * labelSize, labelSize, labelSize,
+                        (pr + 0.5) * r - 0.5, (pc + 0.5) * r - 0.5, labelSigma, 1.0, PsfCombine.Max);
             }
+            if (path is { Count: > 0 }) TrackLabel.DrawPath(label, labelSize, labelSize, path, s.TrackSigmaPx * r);
         }
         AddTissue(re, im, random);
         AddNoise(re, im, random);
@@ -74,7 +82,7 @@ public sealed class UltrasoundSimulator
 
         var data = Output(re, im);
         int[] shape = t > 1 ? [t, size, size] : [size, size];
-        int[] labelShape = t > 1 ? [t, labelSize, labelSize] : [labelSize, labelSize];
+        int[] labelShape = t > 1 && !tracks ? [t, labelSize, labelSize] : [labelSize, labelSize];
         return new Frame(data, shape, label, labelShape, _source, index, positions, _origin, Channels);
     }
 

@@ -168,4 +168,35 @@ public sealed class IqChannelTests : IDisposable
         yield return x => Map(x, (r, c) => (c, 31 - r));
         yield return x => Map(x, (r, c) => (31 - c, 31 - r));
     }
+
+    /// <summary>
+    /// label = "tracks" with the ultrasound PSF: one [H·r, W·r] image of each bubble's path for the
+    /// whole IQ sequence, the image TrackLabel draws from the true positions (bubbles kept well inside
+    /// the field, so every step is among the positions).
+    /// </summary>
+    [Fact]
+    public void UltrasoundSequencesCarryOneTrackLabelDrawnFromTheirPositions()
+    {
+        var settings = Ultrasound(SimulationOutput.Iq);
+        settings.Frames = 5;
+        settings.SizeRatio = 2;
+        settings.Label = LabelKind.Tracks;
+        settings.TrackSigmaPx = 0.5;
+        settings.VelocityPx = new(0.5, 1.0);
+        int checkedFrames = 0;
+        foreach (var frame in new ScattererSimulator(settings).Generate(0, 12, threads: 1))
+        {
+            Assert.Equal(2, frame.Channels);
+            Assert.Equal([5, 32, 32], frame.Shape);
+            Assert.Equal([64, 64], frame.LabelShape!);
+            Assert.True(frame.LabelsSequence);
+            var byBubble = frame.Positions!.GroupBy(q => q.Scatterer).ToList();
+            if (byBubble.Any(g => g.Count() != 5 || g.Any(q => q.Row < 3 || q.Row > 28 || q.Column < 3 || q.Column > 28))) continue;
+            var expected = TrackLabel.Render(frame.Positions!, 32, 32, 2, 0.5 * 2);
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], frame.Label![i], 1e-5);
+            Assert.True(frame.Label!.Max() > 0.5f);
+            checkedFrames++;
+        }
+        Assert.True(checkedFrames > 0, "no sequence kept all its bubbles inside the field; change the seed");
+    }
 }

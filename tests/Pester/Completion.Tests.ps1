@@ -28,7 +28,10 @@ Describe 'Sweep keys inside Invoke-TrainingSweep -Parameter @{ ... }' {
     It 'are offered on a new line, quoted or not, and at the first key' {
         Complete "Invoke-TrainingSweep -Parameter @{`n    'training.learning_rate' = 0.1`n    'model.dep" | Should -Be "'model.depth'"
         Complete "Invoke-TrainingSweep -Parameter @{ model.dep" | Should -Be "'model.depth'"
-        Complete "Invoke-TrainingSweep -Pa:@{ 'model.depth' = 2; model.filt" | Should -Be "'model.filters'"
+        Complete "Invoke-TrainingSweep -Param:@{ 'model.depth' = 2; model.filt" | Should -Be "'model.filters'"
+        # -Pa is ambiguous (-Parameter, -Partition, -Path): no sweep keys, and no error at the prompt.
+        { Complete "Invoke-TrainingSweep -Pa:@{ 'model.depth' = 2; model.filt" } | Should -Not -Throw
+        Complete "Invoke-TrainingSweep -Pa:@{ 'model.depth' = 2; model.filt" | Should -Not -Contain "'model.filters'"
     }
 
     It 'are offered to PSReadLine, which asks CommandCompletion.CompleteInput with a PowerShell on the current runspace' {

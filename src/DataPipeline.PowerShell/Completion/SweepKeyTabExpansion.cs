@@ -122,8 +122,17 @@ public sealed class SweepKeyTabExpansion : IModuleAssemblyInitializer, IModuleAs
         if (name is null || !(name.Equals("Invoke-TrainingSweep", StringComparison.OrdinalIgnoreCase)
                               || name.Equals(@"DataPipeline\Invoke-TrainingSweep", StringComparison.OrdinalIgnoreCase)))
             return false;
-        var bound = StaticParameterBinder.BindCommand(command!, resolve: true);
-        return bound.BoundParameters.TryGetValue("Parameter", out var parameter) && ReferenceEquals(parameter.Value, table);
+        try
+        {
+            var bound = StaticParameterBinder.BindCommand(command!, resolve: true);
+            return bound.BoundParameters.TryGetValue("Parameter", out var parameter) && ReferenceEquals(parameter.Value, table);
+        }
+        catch (KeyNotFoundException)
+        {
+            // The binder fails on an ambiguous prefix (-Pa: is -Parameter, -Partition or -Path): not
+            // ours to complete, and a completion must never throw at the user's prompt.
+            return false;
+        }
     }
 
     /// <summary>

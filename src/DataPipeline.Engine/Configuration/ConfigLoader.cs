@@ -203,25 +203,37 @@ public static class ConfigLoader
                 throw Error($"allowed values are {allowed}");
             return parsed!;
         }
-        if (type == typeof(IntRange) || type == typeof(DoubleRange))
+        if (type == typeof(SvdCutoff))
         {
-            if (syntax is not ArraySyntax array || array.Items.ChildrenCount != 2)
-                throw Error("expected a range [lo, hi]");
-            var items = array.Items.Select(i => i.Value).ToArray();
-            bool integral = type == typeof(IntRange);
-            double[] bounds = items
-                .Select(v => integral
-                    ? (v is IntegerValueSyntax iv ? iv.Value : throw Error("expected a range of integers [lo, hi]"))
-                    : NumberOf(v) ?? throw Error("expected a range of numbers [lo, hi]"))
-                .ToArray();
-            if (bounds[0] > bounds[1])
-                throw Error("the low end of the range is above the high end");
-            foreach (double b in bounds) CheckNumber(b, rules, Error);
-            return integral ? new IntRange((int)bounds[0], (int)bounds[1]) : new DoubleRange(bounds[0], bounds[1]);
+            if (syntax is not ArraySyntax)
+                return syntax is StringValueSyntax word && string.Equals(word.Value, "auto", StringComparison.OrdinalIgnoreCase)
+                    ? SvdCutoff.Auto
+                    : throw Error("expected \"auto\" or a range [lo, hi] of kept singular components");
+            var range = (IntRange)ConvertRange(typeof(IntRange), syntax, rules, Error);
+            return new SvdCutoff(range.Low, range.High);
         }
+        if (type == typeof(IntRange) || type == typeof(DoubleRange))
+            return ConvertRange(type, syntax, rules, Error);
         if (type == typeof(Training.HyperSchedule))
             return HyperScheduleToml.Parse(syntax, Error);
         throw new InvalidOperationException($"No TOML conversion for {type.Name} ({fullKey}).");
+    }
+
+    private static object ConvertRange(Type type, ValueSyntax? syntax, ConfigKeyAttribute rules, Func<string, ConfigException> error)
+    {
+        if (syntax is not ArraySyntax array || array.Items.ChildrenCount != 2)
+            throw error("expected a range [lo, hi]");
+        var items = array.Items.Select(i => i.Value).ToArray();
+        bool integral = type == typeof(IntRange);
+        double[] bounds = items
+            .Select(v => integral
+                ? (v is IntegerValueSyntax iv ? iv.Value : throw error("expected a range of integers [lo, hi]"))
+                : NumberOf(v) ?? throw error("expected a range of numbers [lo, hi]"))
+            .ToArray();
+        if (bounds[0] > bounds[1])
+            throw error("the low end of the range is above the high end");
+        foreach (double b in bounds) CheckNumber(b, rules, error);
+        return integral ? new IntRange((int)bounds[0], (int)bounds[1]) : new DoubleRange(bounds[0], bounds[1]);
     }
 
     private static double? NumberOf(ValueSyntax? syntax) => syntax switch

@@ -72,6 +72,7 @@ public static class ConfigTemplate
         string s => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
         double d => FormatDouble(d),
         IntRange r => $"[{r.Low}, {r.High}]",
+        SvdCutoff c => c.ToString(),
         DoubleRange r => $"[{FormatDouble(r.Low)}, {FormatDouble(r.High)}]",
         Enum e => "\"" + ConfigEnum.NameOf(e) + "\"",
         Training.HyperSchedule h => h.ToToml(),

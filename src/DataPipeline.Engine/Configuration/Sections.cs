@@ -32,8 +32,8 @@ public sealed class DataSettings
     [ConfigKey("normalize", "Per-frame scaling of the data (labels are kept): none, minmax (to [0, 1]), zscore, or max (divide by the largest magnitude). Raw beamformed values near 1e-22 make training collapse; normalise them.")]
     public MatNormalization Normalize { get; set; } = MatNormalization.None;
 
-    [ConfigKey("svd_cutoff", "SVD clutter filter on each [T, H, W] frame (frame_dim or a 3-D variable): keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix and remove the rest; on complex data before complex_part is taken. [0, 0] = off.", Min = 0, Max = 100000)]
-    public IntRange SvdCutoff { get; set; } = new(0, 0);
+    [ConfigKey("svd_cutoff", "SVD clutter filter on each [T, H, W] frame (frame_dim or a 3-D variable): keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix and remove the rest; on complex data before complex_part is taken. \"auto\" removes the leading components more than 20 dB above the median singular value. [0, 0] = off.", Min = 0, Max = 100000)]
+    public SvdCutoff SvdCutoff { get; set; } = SvdCutoff.Off;
 
     [ConfigKey("frame_dim", "MATLAB (1-based) dimension along which a variable holds many frames; 0 = one frame per file.", Min = 0, Max = 32)]
     public int FrameDim { get; set; }
@@ -129,8 +129,8 @@ public sealed class SimulationSettings
     [ConfigKey("vessel_radius_px", "With motion = vessels: radius of the root vessels in pixels.", Min = 0.1, Max = 1000)]
     public double VesselRadiusPx { get; set; } = 4;
 
-    [ConfigKey("svd_cutoff", "With psf = ultrasound, sequences: SVD clutter filter on the IQ before output: keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix, remove the rest (the first ones are slow tissue). [0, 0] = off.", Min = 0, Max = 1024)]
-    public IntRange SvdCutoff { get; set; } = new(0, 0);
+    [ConfigKey("svd_cutoff", "With psf = ultrasound, sequences: SVD clutter filter on the IQ before output: keep singular components lo..hi (1-based) of the [H*W, T] Casorati matrix, remove the rest (the first ones are slow tissue). \"auto\" removes the leading components more than 20 dB above the median singular value. [0, 0] = off.", Min = 0, Max = 1024)]
+    public SvdCutoff SvdCutoff { get; set; } = SvdCutoff.Off;
 
     [ConfigKey("label_psf_sigma_px", "Sigma of the label's Gaussian, in data pixels; 0 means half of psf_sigma_px.", Min = 0, Max = 1000)]
     public double LabelPsfSigmaPx { get; set; }

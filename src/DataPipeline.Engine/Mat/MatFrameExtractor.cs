@@ -72,7 +72,7 @@ public sealed class MatFrameExtractor
     public MatArrays ExtractArrays(string file)
     {
         using var mat = MatFile.Open(file);
-        var (data, dataDims) = ReadArray(mat, _dataPath, clutterFilter: _settings.SvdCutoff.High > 0);
+        var (data, dataDims) = ReadArray(mat, _dataPath, clutterFilter: _settings.SvdCutoff.IsOn);
         // As in MATLAB, dimensions past the stored ones have size 1, so reducing one of them is a no-op.
         if (_settings.Reduce != MatReduction.None && _settings.ReduceDim <= dataDims.Length)
             (data, dataDims) = Reduce(data, dataDims, _settings.ReduceDim - 1, _settings.Reduce);
@@ -115,10 +115,10 @@ public sealed class MatFrameExtractor
                 $"{file}: data.svd_cutoff filters an H x W x T sequence, but '{path}' is [{string.Join("x", dims)}]; " +
                 "point data_variable at the IQ sequence or set svd_cutoff = [0, 0].");
         var (lo, hi) = (_settings.SvdCutoff.Low, _settings.SvdCutoff.High);
-        if (lo < 1 || lo > trimmed[2])
+        if (!_settings.SvdCutoff.IsAuto && (lo < 1 || lo > trimmed[2]))
             throw new InvalidDataException(
                 $"{file}: data.svd_cutoff = [{lo}, {hi}] keeps no singular component of '{path}', which has {trimmed[2]} time steps; lo must be in [1, {trimmed[2]}].");
-        SvdClutterFilter.Apply(real, imag, [trimmed[2], trimmed[0], trimmed[1]], lo, hi);
+        SvdClutterFilter.Apply(real, imag, [trimmed[2], trimmed[0], trimmed[1]], _settings.SvdCutoff);
     }
 
     internal static (double[] Values, int[] Dims) Reduce(double[] values, int[] dims, int axis, MatReduction how)

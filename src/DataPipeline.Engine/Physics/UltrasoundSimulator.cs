@@ -27,7 +27,7 @@ public sealed class UltrasoundSimulator
         _source = source;
         _origin = origin;
         Psf = new UltrasoundPsf(ProbeOf(settings));
-        if (settings.SvdCutoff.High > 0 && settings.Frames < 2)
+        if (settings.SvdCutoff.IsOn && settings.Frames < 2)
             throw new ArgumentException("simulation.svd_cutoff filters sequences; set simulation.frames to 2 or more, or svd_cutoff = [0, 0].");
     }
 
@@ -77,8 +77,8 @@ public sealed class UltrasoundSimulator
         }
         AddTissue(re, im, random);
         AddNoise(re, im, random);
-        if (s.SvdCutoff.High > 0)
-            SvdClutterFilter.Apply(re, im, [t, size, size], s.SvdCutoff.Low, s.SvdCutoff.High);
+        if (s.SvdCutoff.IsOn)
+            SvdClutterFilter.Apply(re, im, [t, size, size], s.SvdCutoff);
 
         var data = Output(re, im);
         int[] shape = t > 1 ? [t, size, size] : [size, size];

@@ -58,13 +58,13 @@ public sealed class ScattererSimulator
             string? orphan = s.Output != SimulationOutput.Envelope ? "output"
                 : s.TissueScatterers > 0 ? "tissue_scatterers"
                 : s.Motion != ScattererMotion.Linear ? "motion"
-                : s.SvdCutoff.High > 0 ? "svd_cutoff" : null;
+                : s.SvdCutoff.IsOn ? "svd_cutoff" : null;
             if (orphan is not null)
                 throw new ArgumentException($"simulation.{orphan} needs psf = \"ultrasound\"; the Gaussian PSF ignores it.");
         }
-        if (s.SvdCutoff.High > 0 && (s.SvdCutoff.Low < 1 || s.SvdCutoff.Low > s.Frames))
+        if (!s.SvdCutoff.IsAuto && s.SvdCutoff.High > 0 && (s.SvdCutoff.Low < 1 || s.SvdCutoff.Low > s.Frames))
             throw new ArgumentException(
-                $"simulation.svd_cutoff = {s.SvdCutoff} keeps components lo..hi of {s.Frames} time steps: lo must be in [1, {s.Frames}] (or [0, 0] for no filter).");
+                $"simulation.svd_cutoff = {s.SvdCutoff} keeps components lo..hi of {s.Frames} time steps: lo must be in [1, {s.Frames}] (or [0, 0] for no filter, or \"auto\").");
         long labelValues = (long)s.Frames * s.Size * s.SizeRatio * s.Size * s.SizeRatio;
         if (labelValues > Array.MaxLength)
             throw new ArgumentException(

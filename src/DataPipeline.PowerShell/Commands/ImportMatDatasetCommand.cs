@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Management.Automation;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Mat;
 using DataPipeline.PowerShell.Completion;
+using Cutoff = DataPipeline.Engine.Configuration.SvdCutoff;
 
 namespace DataPipeline.PowerShell.Commands;
 
@@ -68,12 +70,12 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
 
     /// <summary>
     /// SVD clutter filter on the data's H x W x T sequence before anything else: keep singular components
-    /// lo..hi (1-based) of its Casorati matrix, remove the rest (the first ones are tissue).
+    /// lo..hi (1-based) of its Casorati matrix, remove the rest (the first ones are tissue); or auto, which
+    /// removes per sequence the leading components more than 20 dB above the median singular value.
     /// </summary>
     [Parameter]
-    [ValidateCount(2, 2)]
-    [ValidateRange(0, 100000)]
-    public int[]? SvdCutoff { get; set; }
+    [ValidateCount(1, 2)]
+    public string[]? SvdCutoff { get; set; }
 
     /// <summary>Files decoded at once; 0 uses every core.</summary>
     [Parameter]
@@ -99,13 +101,7 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
         if (IsBound(nameof(Normalize))) settings.Normalize = Normalize;
         if (IsBound(nameof(FrameDim))) settings.FrameDim = FrameDim;
         if (IsBound(nameof(SvdCutoff)))
-        {
-            if (SvdCutoff![0] > SvdCutoff[1])
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-SvdCutoff {SvdCutoff[0]},{SvdCutoff[1]}: give the kept singular components as lo,hi with lo <= hi (0,0 turns the filter off)."),
-                    "SvdCutoffInvalid", ErrorCategory.InvalidArgument, SvdCutoff));
-            settings.SvdCutoff = new IntRange(SvdCutoff[0], SvdCutoff[1]);
-        }
+            settings.SvdCutoff = ParseSvdCutoff(SvdCutoff!);
 
         var files = MatDatasetImporter.FindFiles(_paths, Recurse);
 
@@ -136,4 +132,20 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
     }
 
     protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>-SvdCutoff auto, or lo,hi (two integers, 0 <= lo <= hi; 0,0 turns the filter off).</summary>
+    private Cutoff ParseSvdCutoff(string[] given)
+    {
+        if (given.Length == 1 && string.Equals(given[0], "auto", StringComparison.OrdinalIgnoreCase))
+            return Cutoff.Auto;
+        if (given.Length == 2
+            && int.TryParse(given[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int lo)
+            && int.TryParse(given[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int hi)
+            && 0 <= lo && lo <= hi)
+            return new Cutoff(lo, hi);
+        ThrowTerminatingError(new ErrorRecord(
+            new ArgumentException($"-SvdCutoff {string.Join(",", given)}: give auto, or the kept singular components as lo,hi with 0 <= lo <= hi (0,0 turns the filter off)."),
+            "SvdCutoffInvalid", ErrorCategory.InvalidArgument, given));
+        return default; // not reached: ThrowTerminatingError throws
+    }
 }

@@ -11,11 +11,11 @@ public class SvdClutterFilterTests(ITestOutputHelper output)
 {
     private const int Steps = 32, Size = 64;
 
-    private static SimulationSettings Sequence(int tissue) => new()
+    private static SimulationSettings Sequence(int tissue, double tissueDb = 30, int seed = 9) => new()
     {
         Psf = PsfKind.Ultrasound, Output = SimulationOutput.Iq, Size = Size, Frames = Steps, SizeRatio = 1,
         Scatterers = new(15, 15), VelocityPx = new(1, 3), RemovalProbability = 0, NoiseStd = 0,
-        TissueScatterers = tissue, TissueToBubbleDb = 30, TissueVelocityPx = 0.02, Seed = 9,
+        TissueScatterers = tissue, TissueToBubbleDb = tissueDb, TissueVelocityPx = 0.02, Seed = seed,
     };
 
     private static (double[] Re, double[] Im) Iq(Frame frame)
@@ -61,6 +61,61 @@ public class SvdClutterFilterTests(ITestOutputHelper output)
         wrong.Project(wt.Re, wt.Im);
         Assert.True(10 * Math.Log10(Energy(wb) / Energy(wt)) - before < 3);
     }
+
+    /// <summary>
+    /// Issue 15's criterion with ONE setting: "auto" on tissue + bubbles gains >= 20 dB (measured through the
+    /// same projection on each part, as above), for tissue 20 to 40 dB above the bubbles and other seeds, and
+    /// removes some components; the same setting on the bubbles alone is the next test.
+    /// </summary>
+    [Theory]
+    [InlineData(30, 9)]
+    [InlineData(20, 4)]
+    [InlineData(40, 17)]
+    public void TheAutoCutoffRaisesTheBubbleToTissueRatioByOver20Db(double tissueDb, int seed)
+    {
+        var full = Iq(new ScattererSimulator(Sequence(8000, tissueDb, seed)).Render(0));
+        var bubbles = Iq(new ScattererSimulator(Sequence(0, tissueDb, seed)).Render(0));
+        var tissue = Minus(full, bubbles);
+        double before = 10 * Math.Log10(Energy(bubbles) / Energy(tissue));
+
+        var filter = SvdClutterFilter.Fit(full.Re, full.Im, [Steps, Size, Size], SvdCutoff.Auto);
+        var (b, t) = (Copy(bubbles), Copy(tissue));
+        filter.Project(b.Re, b.Im);
+        filter.Project(t.Re, t.Im);
+        double after = 10 * Math.Log10(Energy(b) / Energy(t));
+        output.WriteLine($"tissue {tissueDb} dB, seed {seed}: auto kept [{filter.Low}, {filter.High}]; bubble-to-tissue {before:F1} dB -> {after:F1} dB; bubble energy kept {Energy(b) / Energy(bubbles):P1}");
+        Assert.True(filter.Low > 1, "tissue is there: auto must remove at least one component");
+        Assert.Equal(Steps, filter.High);
+        Assert.True(after - before >= 20, $"gain {after - before:F1} dB");
+        Assert.True(Energy(b) / Energy(bubbles) > 0.8, "the filter should keep most of the bubbles' energy");
+    }
+
+    [Theory]
+    [InlineData(9, null)]
+    [InlineData(4, null)]
+    [InlineData(17, 20.0)]
+    public void TheAutoCutoffLeavesATissueFreeSequenceWithinOnePercent(int seed, double? snrDb)
+    {
+        var settings = Sequence(0, seed: seed);
+        settings.SnrDb = snrDb;
+        var bubbles = Iq(new ScattererSimulator(settings).Render(0));
+        var filtered = Copy(bubbles);
+        var filter = SvdClutterFilter.Apply(filtered.Re, filtered.Im, [Steps, Size, Size], SvdCutoff.Auto);
+        double change = Math.Sqrt(Energy(Minus(filtered, bubbles)) / Energy(bubbles));
+        output.WriteLine($"seed {seed}, snr {snrDb?.ToString() ?? "none"}: auto kept [{filter.Low}, {filter.High}], relative change {change:P3}");
+        Assert.Equal(1, filter.Low);
+        Assert.True(change < 0.01, $"relative change {change:P3}");
+    }
+
+    /// <summary>The criterion on singular values chosen by hand: the median of the nine is 4, so the threshold (20 dB, x10) is 40.</summary>
+    [Theory]
+    [InlineData(new[] { 1000.0, 300, 20, 5, 4, 3, 2, 1, 1 }, 2)]
+    [InlineData(new[] { 1000.0, 41, 39, 5, 4, 3, 2, 1, 1 }, 2)]
+    [InlineData(new[] { 25.0, 20, 10, 5, 4, 3, 2, 1, 1 }, 0)]
+    [InlineData(new[] { 5.0, 5, 5, 5 }, 0)]
+    [InlineData(new[] { 1.0 }, 0)]
+    public void TheAutoCriterionCountsTheLeadingValuesMoreThan20DbAboveTheMedian(double[] singularValues, int expected) =>
+        Assert.Equal(expected, SvdClutterFilter.TissueComponents(singularValues));
 
     [Fact]
     public void KeepingEveryComponentLeavesATissueFreeSequenceUnchanged()

@@ -34,8 +34,8 @@ public class UltrasoundConfigTests
         Assert.Equal(PsfKind.Ultrasound, config.Simulation.Psf);
         Assert.Equal(SimulationOutput.Iq, config.Simulation.Output);
         Assert.Equal(ScattererMotion.Vessels, config.Simulation.Motion);
-        Assert.Equal(new IntRange(3, 20), config.Simulation.SvdCutoff);
-        Assert.Equal(new IntRange(2, 11), config.Data.SvdCutoff);
+        Assert.Equal(new SvdCutoff(3, 20), config.Simulation.SvdCutoff);
+        Assert.Equal(new SvdCutoff(2, 11), config.Data.SvdCutoff);
         Assert.Equal(2, config.Model.InChannels);
         // Training copies the configuration through its TOML form; with snr_db set, the default noise_std
         // must not be written beside it (the loader refuses both), which failed every ultrasound run with snr_db.
@@ -45,6 +45,28 @@ public class UltrasoundConfigTests
         var origin = ConfigTemplate.WriteSection(config.Simulation);
         Assert.DoesNotContain("noise_std", origin);
         Assert.Contains("snr_db = 20", origin);
+    }
+
+    [Fact]
+    public void SvdCutoffAutoReadsBackBesideTheRangeFormAndSurvivesACopy()
+    {
+        var config = ConfigLoader.Parse("[simulation]\npsf = \"ultrasound\"\nsvd_cutoff = \"auto\"\n[data]\nsvd_cutoff = \"AUTO\"\n", "auto.toml");
+        Assert.Equal(SvdCutoff.Auto, config.Simulation.SvdCutoff);
+        Assert.Equal(SvdCutoff.Auto, config.Data.SvdCutoff);
+        Assert.Contains("svd_cutoff = \"auto\"", ConfigTemplate.WriteSection(config.Simulation));
+        Assert.Equal(SvdCutoff.Auto, ConfigLoader.Clone(config).Simulation.SvdCutoff);
+        Assert.Equal(new SvdCutoff(3, 20), ConfigLoader.Clone(ConfigLoader.Parse(Text, "us.toml")).Simulation.SvdCutoff);
+    }
+
+    [Theory]
+    [InlineData("\"sometimes\"", "expected \"auto\" or a range [lo, hi]")]
+    [InlineData("4", "expected \"auto\" or a range [lo, hi]")]
+    [InlineData("[5, 2]", "low end of the range is above the high end")]
+    public void AnSvdCutoffThatIsNeitherAutoNorARangeNamesTheKey(string value, string message)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse($"[data]\nsvd_cutoff = {value}\n", "bad.toml"));
+        Assert.Contains("data.svd_cutoff", e.Message);
+        Assert.Contains(message, e.Message);
     }
 
     [Fact]

@@ -85,7 +85,29 @@ Describe 'Import-MatDataset -SvdCutoff' {
         $problems[0].Exception.Message | Should -BeLike '*svd_cutoff*H x W x T*'
     }
 
-    It 'refuses a cutoff whose low end is above its high end' {
+    It 'refuses a cutoff whose low end is above its high end, and a word other than auto' {
         { Import-MatDataset $sarus -SvdCutoff 5, 2 -ErrorAction Stop } | Should -Throw -ErrorId 'SvdCutoffInvalid,DataPipeline.PowerShell.Commands.ImportMatDatasetCommand'
+        { Import-MatDataset $sarus -SvdCutoff sometimes -ErrorAction Stop } | Should -Throw -ErrorId 'SvdCutoffInvalid,DataPipeline.PowerShell.Commands.ImportMatDatasetCommand'
+    }
+
+    It 'auto says in -Verbose how many components it removed, and filters as that fixed cutoff does' {
+        $out = Import-MatDataset $sarus -DataVariable low_res.das -LabelVariable '' -Reduce Sum -SvdCutoff auto -Verbose 4>&1
+        $notice = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $notice | Should -HaveCount 1
+        $notice[0].Message -match 'sarus_like_000\.mat: svd_cutoff = "auto" removed the first (\d+) of 11 singular components' | Should -BeTrue
+        $lo = [int]$Matches[1] + 1
+        $auto = @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $fixed = Import-MatDataset $sarus -DataVariable low_res.das -LabelVariable '' -Reduce Sum -SvdCutoff $lo, 11
+        $auto | Should -HaveCount 1
+        $worst = 0
+        for ($i = 0; $i -lt $fixed.Data.Count; $i += 97) { $worst = [math]::Max($worst, [math]::Abs($fixed.Data[$i] - $auto[0].Data[$i])) }
+        $worst | Should -BeLessThan (1e-4 * $fixed.Max)
+    }
+
+    It 'reads svd_cutoff = "auto" from a configuration file' {
+        $config = Join-Path $TestDrive 'auto.toml'
+        Set-Content $config "[data]`ndata_variable = `"low_res.das`"`nreduce = `"sum`"`nsvd_cutoff = `"auto`""
+        $out = Import-MatDataset $sarus -Config $config -Verbose 4>&1
+        @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })[0].Message | Should -BeLike '*svd_cutoff = "auto" removed the first*'
     }
 }

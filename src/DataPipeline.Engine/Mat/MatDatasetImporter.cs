@@ -16,9 +16,10 @@ public sealed class MatDatasetImporter
     private readonly MatFrameExtractor _extractor;
     private readonly int _parallelism;
 
-    public MatDatasetImporter(DataSettings settings, int parallelism)
+    /// <param name="notice">Passed to <see cref="MatFrameExtractor"/>: called from worker threads.</param>
+    public MatDatasetImporter(DataSettings settings, int parallelism, Action<string>? notice = null)
     {
-        _extractor = new MatFrameExtractor(settings);
+        _extractor = new MatFrameExtractor(settings, notice);
         _parallelism = Math.Max(1, parallelism);
     }
 

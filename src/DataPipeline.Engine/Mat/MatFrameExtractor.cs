@@ -17,10 +17,13 @@ public sealed class MatFrameExtractor
     private readonly DataSettings _settings;
     private readonly MatPath _dataPath;
     private readonly MatPath? _labelPath;
+    private readonly Action<string>? _notice;
 
-    public MatFrameExtractor(DataSettings settings)
+    /// <param name="notice">Told what the clutter filter kept in each file (svd_cutoff = "auto" chooses per file); called on the extracting thread.</param>
+    public MatFrameExtractor(DataSettings settings, Action<string>? notice = null)
     {
         _settings = settings;
+        _notice = notice;
         _dataPath = MatPath.Parse(settings.DataVariable);
         _labelPath = string.IsNullOrEmpty(settings.LabelVariable) ? null : MatPath.Parse(settings.LabelVariable);
     }
@@ -118,7 +121,8 @@ public sealed class MatFrameExtractor
         if (!_settings.SvdCutoff.IsAuto && (lo < 1 || lo > trimmed[2]))
             throw new InvalidDataException(
                 $"{file}: data.svd_cutoff = [{lo}, {hi}] keeps no singular component of '{path}', which has {trimmed[2]} time steps; lo must be in [1, {trimmed[2]}].");
-        SvdClutterFilter.Apply(real, imag, [trimmed[2], trimmed[0], trimmed[1]], _settings.SvdCutoff);
+        var filter = SvdClutterFilter.Apply(real, imag, [trimmed[2], trimmed[0], trimmed[1]], _settings.SvdCutoff);
+        _notice?.Invoke($"{file}: svd_cutoff = {_settings.SvdCutoff} removed the first {filter.Low - 1} of {trimmed[2]} singular components of '{path}' (kept [{filter.Low}, {filter.High}]).");
     }
 
     internal static (double[] Values, int[] Dims) Reduce(double[] values, int[] dims, int axis, MatReduction how)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
 using DataPipeline.Engine.Configuration;
@@ -105,10 +106,12 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
 
         var files = MatDatasetImporter.FindFiles(_paths, Recurse);
 
+        // Worker threads cannot write to the pipeline: their notices wait here for the loop below.
+        var notices = new ConcurrentQueue<string>();
         MatDatasetImporter importer;
         try
         {
-            importer = new MatDatasetImporter(settings, ThrottleLimit > 0 ? ThrottleLimit : Environment.ProcessorCount);
+            importer = new MatDatasetImporter(settings, ThrottleLimit > 0 ? ThrottleLimit : Environment.ProcessorCount, notices.Enqueue);
         }
         catch (FormatException e)
         {
@@ -121,6 +124,7 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
         foreach (var result in importer.Import(files, _stop.Token))
         {
             done++;
+            while (notices.TryDequeue(out string? notice)) WriteVerbose(notice);
             if (result.Error is not null) WriteError(FileError(result.Error, result.File));
             foreach (var frame in result.Frames) WriteObject(frame);
             progress.StatusDescription = $"{done} of {files.Count}: {System.IO.Path.GetFileName(result.File)}";

@@ -11,11 +11,11 @@ public class SvdClutterFilterTests(ITestOutputHelper output)
 {
     private const int Steps = 32, Size = 64;
 
-    private static SimulationSettings Sequence(int tissue, double tissueDb = 30, int seed = 9) => new()
+    private static SimulationSettings Sequence(int tissue, double tissueDb = 30, int seed = 9, double tissueVelocity = 0.02) => new()
     {
         Psf = PsfKind.Ultrasound, Output = SimulationOutput.Iq, Size = Size, Frames = Steps, SizeRatio = 1,
         Scatterers = new(15, 15), VelocityPx = new(1, 3), RemovalProbability = 0, NoiseStd = 0,
-        TissueScatterers = tissue, TissueToBubbleDb = tissueDb, TissueVelocityPx = 0.02, Seed = seed,
+        TissueScatterers = tissue, TissueToBubbleDb = tissueDb, TissueVelocityPx = tissueVelocity, Seed = seed,
     };
 
     private static (double[] Re, double[] Im) Iq(Frame frame)
@@ -64,17 +64,21 @@ public class SvdClutterFilterTests(ITestOutputHelper output)
 
     /// <summary>
     /// Issue 15's criterion with ONE setting: "auto" on tissue + bubbles gains >= 20 dB (measured through the
-    /// same projection on each part, as above), for tissue 20 to 40 dB above the bubbles and other seeds, and
-    /// removes some components; the same setting on the bubbles alone is the next test.
+    /// same projection on each part, as above), for tissue 20 to 40 dB above the bubbles, tissue moving 0.02 to
+    /// 0.2 px per step, and other seeds, and removes some components; the same setting on the bubbles alone is
+    /// the next test. (At 0.5 px per step, as fast as the slowest bubbles, it still gains 45 dB but keeps only
+    /// 57 % of the bubbles' energy: tissue and flow share components; docs/simulation.md states that limit.)
     /// </summary>
     [Theory]
-    [InlineData(30, 9)]
-    [InlineData(20, 4)]
-    [InlineData(40, 17)]
-    public void TheAutoCutoffRaisesTheBubbleToTissueRatioByOver20Db(double tissueDb, int seed)
+    [InlineData(30, 9, 0.02)]
+    [InlineData(20, 4, 0.02)]
+    [InlineData(40, 17, 0.02)]
+    [InlineData(30, 5, 0.05)]
+    [InlineData(30, 6, 0.2)]
+    public void TheAutoCutoffRaisesTheBubbleToTissueRatioByOver20Db(double tissueDb, int seed, double tissueVelocity)
     {
-        var full = Iq(new ScattererSimulator(Sequence(8000, tissueDb, seed)).Render(0));
-        var bubbles = Iq(new ScattererSimulator(Sequence(0, tissueDb, seed)).Render(0));
+        var full = Iq(new ScattererSimulator(Sequence(8000, tissueDb, seed, tissueVelocity)).Render(0));
+        var bubbles = Iq(new ScattererSimulator(Sequence(0, tissueDb, seed, tissueVelocity)).Render(0));
         var tissue = Minus(full, bubbles);
         double before = 10 * Math.Log10(Energy(bubbles) / Energy(tissue));
 
@@ -83,7 +87,7 @@ public class SvdClutterFilterTests(ITestOutputHelper output)
         filter.Project(b.Re, b.Im);
         filter.Project(t.Re, t.Im);
         double after = 10 * Math.Log10(Energy(b) / Energy(t));
-        output.WriteLine($"tissue {tissueDb} dB, seed {seed}: auto kept [{filter.Low}, {filter.High}]; bubble-to-tissue {before:F1} dB -> {after:F1} dB; bubble energy kept {Energy(b) / Energy(bubbles):P1}");
+        output.WriteLine($"tissue {tissueDb} dB at {tissueVelocity} px/step, seed {seed}: auto kept [{filter.Low}, {filter.High}]; bubble-to-tissue {before:F1} dB -> {after:F1} dB; bubble energy kept {Energy(b) / Energy(bubbles):P1}");
         Assert.True(filter.Low > 1, "tissue is there: auto must remove at least one component");
         Assert.Equal(Steps, filter.High);
         Assert.True(after - before >= 20, $"gain {after - before:F1} dB");

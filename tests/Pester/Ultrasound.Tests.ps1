@@ -62,6 +62,24 @@ Describe 'Export-FramePreview of ultrasound frames' {
     }
 }
 
+Describe 'svd_cutoff = "auto" in the simulator' {
+    It 'says in -Verbose how many components it removed: some with tissue, none without' {
+        $config = Join-Path $TestDrive 'auto.toml'
+        $text = "[simulation]`npsf = `"ultrasound`"`noutput = `"iq`"`nsize = 32`nframes = 16`ntissue_scatterers = TISSUE`nsvd_cutoff = `"auto`"`nseed = 3"
+        Set-Content $config $text.Replace('TISSUE', '2000')
+        $out = New-SyntheticFrame -Config $config -Count 2 -ThrottleLimit 1 -Verbose 4>&1
+        $notices = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $notices | Should -HaveCount 2
+        $notices[0].Message -match '^frame 0: svd_cutoff = "auto" removed the first (\d+) of 16 singular components' | Should -BeTrue
+        [int]$Matches[1] | Should -BeGreaterThan 0
+        @($out | Where-Object { $_ -is [DataPipeline.Engine.Frames.Frame] }) | Should -HaveCount 2
+
+        Set-Content $config $text.Replace('TISSUE', '0')
+        $clean = New-SyntheticFrame -Config $config -Count 1 -Verbose 4>&1
+        @($clean | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })[0].Message | Should -BeLike 'frame 0: svd_cutoff = "auto" removed the first 0 of 16 singular components*'
+    }
+}
+
 Describe 'Import-MatDataset -SvdCutoff' {
     It 'keeping every component leaves the data as they were' {
         $plain = Import-MatDataset $sarus -DataVariable low_res.das -LabelVariable '' -Reduce Sum

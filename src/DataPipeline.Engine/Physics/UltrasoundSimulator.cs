@@ -20,9 +20,11 @@ public sealed class UltrasoundSimulator
     private readonly SimulationSettings _settings;
     private readonly string _source;
     private readonly FrameOrigin _origin;
+    private readonly Action<string>? _notice;
 
-    public UltrasoundSimulator(SimulationSettings settings, string source, FrameOrigin origin)
+    public UltrasoundSimulator(SimulationSettings settings, string source, FrameOrigin origin, Action<string>? notice = null)
     {
+        _notice = notice;
         _settings = settings;
         _source = source;
         _origin = origin;
@@ -78,7 +80,10 @@ public sealed class UltrasoundSimulator
         AddTissue(re, im, random);
         AddNoise(re, im, random);
         if (s.SvdCutoff.IsOn)
-            SvdClutterFilter.Apply(re, im, [t, size, size], s.SvdCutoff);
+        {
+            var filter = SvdClutterFilter.Apply(re, im, [t, size, size], s.SvdCutoff);
+            _notice?.Invoke($"frame {index}: svd_cutoff = {s.SvdCutoff} removed the first {filter.Low - 1} of {t} singular components (kept [{filter.Low}, {filter.High}]).");
+        }
 
         var data = Output(re, im);
         int[] shape = t > 1 ? [t, size, size] : [size, size];

@@ -32,8 +32,14 @@ public sealed class ScattererSimulator
         // Recorded on every frame (one shared object), so a store can say how its frames were made.
         _origin = new FrameOrigin(nameof(ScattererSimulator), settings.Seed, ConfigTemplate.WriteSection(settings));
         if (settings.Psf == PsfKind.Ultrasound)
-            _ultrasound = new UltrasoundSimulator(settings, SourceName, _origin);
+            _ultrasound = new UltrasoundSimulator(settings, SourceName, _origin, message => Notice?.Invoke(message));
     }
+
+    /// <summary>
+    /// Told what the SVD clutter filter kept in each sequence (svd_cutoff = "auto" chooses per sequence);
+    /// called on the rendering thread, which is a worker thread under <see cref="Generate"/>.
+    /// </summary>
+    public Action<string>? Notice { get; set; }
 
     private static void Validate(SimulationSettings s)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Management.Automation;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Simulation;
@@ -143,12 +144,16 @@ public sealed class NewSyntheticFrameCommand : DataPipelineCmdlet, IDisposable
             return;
         }
 
+        // Worker threads cannot write to the pipeline: their notices wait here for the loop below.
+        var notices = new ConcurrentQueue<string>();
+        simulator.Notice = notices.Enqueue;
         var progress = new ProgressRecord(1, "Simulating frames", "starting");
         int done = 0;
         try
         {
             foreach (var frame in simulator.Generate(StartIndex, settings.Count, ThrottleLimit, _stop.Token))
             {
+                while (notices.TryDequeue(out string? notice)) WriteVerbose(notice);
                 WriteObject(frame);
                 if (++done % 64 == 0 && settings.Count > 256)
                 {

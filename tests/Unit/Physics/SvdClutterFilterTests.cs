@@ -109,6 +109,13 @@ public class SvdClutterFilterTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}, snr {snrDb?.ToString() ?? "none"}: auto kept [{filter.Low}, {filter.High}], relative change {change:P3}");
         Assert.Equal(1, filter.Low);
         Assert.True(change < 0.01, $"relative change {change:P3}");
+
+        // Why auto is needed: the fixed cutoff that passes the 20 dB test, [4, T], takes far more than 1 % away here.
+        var fixedCut = Copy(bubbles);
+        SvdClutterFilter.Apply(fixedCut.Re, fixedCut.Im, [Steps, Size, Size], 4, Steps);
+        double fixedChange = Math.Sqrt(Energy(Minus(fixedCut, bubbles)) / Energy(bubbles));
+        output.WriteLine($"fixed [4, {Steps}] changes it by {fixedChange:P1}");
+        Assert.True(fixedChange > 0.1, $"fixed cutoff change {fixedChange:P1}");
     }
 
     /// <summary>The criterion on singular values chosen by hand: the median of the nine is 4, so the threshold (20 dB, x10) is 40.</summary>

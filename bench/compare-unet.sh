@@ -21,6 +21,10 @@ peer=(/usr/bin/python3 "$shared/peer_unet.py")
 # so both run with the same malloc settings; the caller may override them.
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-33554432}
 export MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-17179869184}
+# Blocks over 32 MiB (the threshold's ceiling) are mapped fresh on every step unless mmap is off;
+# our process turns it off and pads the heap's top itself (TorchRuntime, issue 13), so the peer gets the same.
+export MALLOC_MMAP_MAX_=${MALLOC_MMAP_MAX_:-0}
+export MALLOC_TOP_PAD_=${MALLOC_TOP_PAD_:-67108864}
 
 # With threads = every core, another busy process stalls OpenMP's barriers; wait (up to 120 s)
 # for 2 s in which the CPUs are at least 85% idle, and log what was seen.

@@ -92,11 +92,14 @@ internal static class UNetBench
         double last = double.NaN;
         for (int i = 0; i < args.Warmup; i++) last = step();
         var times = new double[args.Steps];
+        var probe = new StepProbe();
         for (int i = 0; i < args.Steps; i++)
         {
+            probe.Begin();
             long t0 = Stopwatch.GetTimestamp();
             last = step();
             times[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            probe.End(times[i]);
         }
         if (!double.IsFinite(last))
         {
@@ -138,6 +141,9 @@ internal static class UNetBench
             w.WriteString("config_file", Path.GetFullPath(args.ConfigPath));
             BenchJson.WriteConfig(w, config, "model", "batch", "training", "bench");
             BenchJson.WriteLoadAndTime(w, loadStart, loadEnd);
+            // Ours only (the peer has no such keys): the issue-13 summary and the per-step counts.
+            StepStatistics.Write(w, times, args.ConfigPath, args.Mode);
+            probe.Write(w);
         }));
         return 0;
     }

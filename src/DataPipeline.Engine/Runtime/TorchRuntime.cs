@@ -89,15 +89,25 @@ public static class TorchRuntime
     /// <summary>
     /// glibc returns large freed blocks to the kernel and then page-faults them back on every
     /// training step; keeping them in the heap made steps 2.6-3.4x faster here (shared/notes/torchsharp.md).
+    /// The mmap threshold cannot go above 32 MiB, so blocks larger than that (the lab's network
+    /// has several at batch 32) were still mapped fresh and faulted in on every step: 160,000-260,000
+    /// minor faults per unet2d-seed training step, about 16% more CPU per step (issue 13, bench
+    /// steps_probe). M_MMAP_MAX 0 serves them from the heap as well: under 200 faults per step.
+    /// On any thread but the process's first (pwsh runs a pipeline on another), glibc gives such a
+    /// block a heap of its own and unmaps that heap when the block is freed, whatever the trim
+    /// threshold; a top pad of 64 MiB (that heap's size limit) keeps it. A block over 64 MiB on
+    /// such a thread is still mapped fresh.
     /// </summary>
     private static void TuneAllocator()
     {
         if (!OperatingSystem.IsLinux()) return;
-        const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+        const int M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2, M_MMAP_THRESHOLD = -3, M_MMAP_MAX = -4;
         try
         {
             Mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
             Mallopt(M_TRIM_THRESHOLD, 2047 * 1024 * 1024);
+            Mallopt(M_MMAP_MAX, 0);
+            Mallopt(M_TOP_PAD, 64 * 1024 * 1024);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -25,7 +25,10 @@ def check(path):
         sources = [s.decode() if isinstance(s, bytes) else s for s in f["sources"][:]]
 
         problems = []
-        if data.shape != (n, *manifest["frame_shape"]):
+        # Stores of IQ frames (channels > 1) add a channel axis after the frame axis: [N, C, ...].
+        channels = manifest.get("channels", 1)
+        channel_axis = (channels,) if channels > 1 else ()
+        if data.shape != (n, *channel_axis, *manifest["frame_shape"]):
             problems.append(f"data shape {data.shape}")
         if labels is not None and labels.shape != (n, *manifest["label_shape"]):
             problems.append(f"labels shape {labels.shape}")
@@ -50,6 +53,7 @@ def check(path):
 
         return {
             "count": n,
+            "channels": channels,
             "data_shape": list(data.shape),
             "label_shape": list(labels.shape) if labels is not None else None,
             "chunks": list(data.chunks),

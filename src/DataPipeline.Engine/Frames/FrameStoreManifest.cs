@@ -23,6 +23,13 @@ public sealed record FrameStoreManifest
     /// <summary>Shape of one frame's data: [H, W] or [T, H, W].</summary>
     public int[] FrameShape { get; init; } = [];
 
+    /// <summary>
+    /// Data channels per frame (2 for IQ: real, imaginary). Only stores with more than one channel
+    /// give <c>data</c> a channel axis ([N, C, ..frame_shape]), so one-channel stores keep their layout;
+    /// stores written before the key existed read as 1.
+    /// </summary>
+    public int Channels { get; init; } = 1;
+
     /// <summary>Shape of one frame's label, or null for a store without labels.</summary>
     public int[]? LabelShape { get; init; }
 

@@ -19,6 +19,7 @@ public sealed class FrameStoreReader : IDisposable
     private readonly NativeDataset? _labels;
     private readonly NativeDataset? _positions;
     private readonly int _frameValues, _labelValues;
+    private readonly int[] _dataShape;
     private readonly FrameOrigin?[] _origins;
 
     private FrameStoreBlock? _block;
@@ -33,11 +34,12 @@ public sealed class FrameStoreReader : IDisposable
         if (Manifest.Version > FrameStoreManifest.CurrentVersion)
             throw new FrameStoreException($"store format version {Manifest.Version} is newer than this module reads ({FrameStoreManifest.CurrentVersion}); update DataPipeline.", path);
 
-        if (Manifest.Count < 1 || Manifest.ChunkFrames < 1 || Manifest.FrameShape.Length is < 2 or > 3)
-            throw new FrameStoreException($"the manifest is inconsistent (count {Manifest.Count}, chunk_frames {Manifest.ChunkFrames}, frame_shape [{string.Join(", ", Manifest.FrameShape)}]).", path);
+        if (Manifest.Count < 1 || Manifest.ChunkFrames < 1 || Manifest.FrameShape.Length is < 2 or > 3 || Manifest.Channels < 1)
+            throw new FrameStoreException($"the manifest is inconsistent (count {Manifest.Count}, chunk_frames {Manifest.ChunkFrames}, frame_shape [{string.Join(", ", Manifest.FrameShape)}], channels {Manifest.Channels}).", path);
         _data = (NativeDataset)file.Dataset("data");
-        _frameValues = Frame.ElementCount(Manifest.FrameShape);
-        CheckDims(_data, "data", [Manifest.Count, .. Manifest.FrameShape]);
+        _dataShape = FrameStoreWriter.DataShape(Manifest.Channels, Manifest.FrameShape);
+        _frameValues = Frame.ElementCount(Manifest.FrameShape) * Manifest.Channels;
+        CheckDims(_data, "data", [Manifest.Count, .. _dataShape]);
         if (Manifest.LabelShape is not null)
         {
             _labels = (NativeDataset)file.Dataset("labels");
@@ -155,7 +157,7 @@ public sealed class FrameStoreReader : IDisposable
         {
             var data = new float[n * _frameValues];
             var labels = new float[n * _labelValues];
-            ReadFrames(_data, blockStart, n, Manifest.FrameShape, data);
+            ReadFrames(_data, blockStart, n, _dataShape, data);
             if (_labels is not null)
                 ReadFrames(_labels, blockStart, n, Manifest.LabelShape!, labels);
             int last = blockStart + n - 1;
@@ -179,7 +181,7 @@ public sealed class FrameStoreReader : IDisposable
     {
         int source = SourceIds[position];
         return new Frame(data, (int[])Manifest.FrameShape.Clone(), label, (int[]?)Manifest.LabelShape?.Clone(),
-            Manifest.Sources[source].Name, checked((int)Indices[position]), positions, _origins[source]);
+            Manifest.Sources[source].Name, checked((int)Indices[position]), positions, _origins[source], Manifest.Channels);
     }
 
     /// <summary>

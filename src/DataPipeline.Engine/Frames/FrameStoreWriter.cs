@@ -38,6 +38,7 @@ public sealed class FrameStoreWriter : IDisposable
     private readonly Dictionary<string, int> _sourceIdByName = [];
 
     private int[]? _frameShape;
+    private int _channels;
     private int[]? _labelShape;
     private bool _hasLabels;
     private bool _committed;
@@ -54,6 +55,7 @@ public sealed class FrameStoreWriter : IDisposable
             using var reader = FrameStoreReader.Open(_path);
             _existing = reader.Manifest;
             _frameShape = reader.Manifest.FrameShape;
+            _channels = reader.Manifest.Channels;
             _labelShape = reader.Manifest.LabelShape;
             _hasLabels = _labelShape is not null;
             foreach (var source in reader.Manifest.Sources)
@@ -92,17 +94,17 @@ public sealed class FrameStoreWriter : IDisposable
     public void Add(Frame frame)
     {
         ObjectDisposedException.ThrowIf(_committed, this);
-        // The store's layout has no channel axis yet: refuse IQ frames rather than write half-read data.
-        if (frame.Channels != 1)
-            throw new FrameStoreException($"frame {frame} has {frame.Channels} channels (IQ); a frame store holds one-channel frames. Store the envelope (simulation.output = \"envelope\") or keep IQ frames in memory.", _path);
         if (_frameShape is null)
         {
             _frameShape = (int[])frame.Shape.Clone();
+            _channels = frame.Channels;
             _labelShape = (int[]?)frame.LabelShape?.Clone();
             _hasLabels = frame.Label is not null;
         }
         if (!frame.Shape.SequenceEqual(_frameShape))
             throw new FrameStoreException($"frame {frame} has shape [{string.Join(", ", frame.Shape)}] but the store holds frames of [{string.Join(", ", _frameShape)}]; one store holds one shape.", _path);
+        if (frame.Channels != _channels)
+            throw new FrameStoreException($"frame {frame} has {frame.Channels} channel(s) but the store's frames have {_channels}; one store holds one channel count (simulation.output: IQ has 2, envelope and B-mode 1). Write it to another store.", _path);
         if ((frame.Label is not null) != _hasLabels)
             throw new FrameStoreException($"frame {frame} {(_hasLabels ? "has no label but the store's frames have" : "has a label but the store's frames have none")}.", _path);
         if (_hasLabels && !frame.LabelShape!.SequenceEqual(_labelShape!))
@@ -133,7 +135,8 @@ public sealed class FrameStoreWriter : IDisposable
             throw new FrameStoreException("no frames to write; a store holds at least one frame.", _path);
         _committed = true;
 
-        int frameValues = Frame.ElementCount(_frameShape);
+        int frameValues = _channels * Frame.ElementCount(_frameShape);
+        int[] dataShape = DataShape(_channels, _frameShape);
         int labelValues = _hasLabels ? Frame.ElementCount(_labelShape!) : 0;
         int largest = Math.Max(frameValues, labelValues) * sizeof(float);
         int chunkFrames = Math.Clamp(ChunkBytes / largest, 1, Math.Min(MaxChunkFrames, Count));
@@ -143,6 +146,7 @@ public sealed class FrameStoreWriter : IDisposable
         {
             Count = Count,
             FrameShape = _frameShape,
+            Channels = _channels,
             LabelShape = _hasLabels ? _labelShape : null,
             ChunkFrames = chunkFrames,
             PositionRows = _positionRows.Count / 5,
@@ -153,7 +157,7 @@ public sealed class FrameStoreWriter : IDisposable
         };
 
         var file = new H5File { Attributes = { ["format"] = FrameStoreManifest.FormatName } };
-        var data = FrameDataset(Count, _frameShape, chunkFrames);
+        var data = FrameDataset(Count, dataShape, chunkFrames);
         file["data"] = data;
         H5Dataset<float[]>? labels = null;
         if (_hasLabels)
@@ -203,7 +207,7 @@ public sealed class FrameStoreWriter : IDisposable
                         _spool.ReadExactly(MemoryMarshal.AsBytes(frameLabel));
                     }
                 }
-                writer.Write(data, dataBlock, fileSelection: FrameBlock(first, n, _frameShape));
+                writer.Write(data, dataBlock, fileSelection: FrameBlock(first, n, dataShape));
                 if (labels is not null)
                     writer.Write(labels, labelBlock, fileSelection: FrameBlock(first, n, _labelShape!));
             }
@@ -211,6 +215,12 @@ public sealed class FrameStoreWriter : IDisposable
         Dispose();
         return manifest;
     }
+
+    /// <summary>
+    /// One frame's extent in <c>data</c>: the channel axis comes first (Frame.Data is channel-major)
+    /// and only when there is more than one channel, so one-channel stores keep their original layout.
+    /// </summary>
+    internal static int[] DataShape(int channels, int[] frameShape) => channels == 1 ? frameShape : [channels, .. frameShape];
 
     private static List<H5Filter> Deflate() =>
         [new H5Filter(DeflateFilter.Id, new Dictionary<string, object> { [DeflateFilter.COMPRESSION_LEVEL] = 1 })];

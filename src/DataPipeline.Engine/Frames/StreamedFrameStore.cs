@@ -63,6 +63,7 @@ public sealed class StreamedFrameStore : IFrameSource, IDisposable
 
     public int Count => _reader.Count;
     public int[] FrameShape => _reader.Manifest.FrameShape;
+    public int Channels => _reader.Manifest.Channels;
     public int[] LabelShape => _reader.Manifest.LabelShape!;
     public bool HasPositions { get; }
     public bool IsChunked => ChunkFrames > 1;

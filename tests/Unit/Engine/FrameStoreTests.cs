@@ -30,6 +30,7 @@ public sealed class FrameStoreTests : IDisposable
         Assert.Equal(expected.Index, actual.Index);
         Assert.Equal(expected.Source, actual.Source);
         Assert.Equal(expected.Shape, actual.Shape);
+        Assert.Equal(expected.Channels, actual.Channels);
         Assert.Equal(expected.LabelShape, actual.LabelShape);
         Assert.Equal(expected.Data, actual.Data);
         Assert.Equal(expected.Label, actual.Label);
@@ -57,6 +58,54 @@ public sealed class FrameStoreTests : IDisposable
         AssertSameFrame(frames[3], reader.Read(3));
         Assert.Equal(frames.Skip(120).Take(5).Select(f => f.Index), reader.ReadRange(120, 5).Select(f => f.Index));
         Assert.Throws<ArgumentOutOfRangeException>(() => reader.Read(300));
+    }
+
+    private static List<Frame> SimulateIq(int start, int count, int frames = 1) =>
+        new ScattererSimulator(new SimulationSettings
+        {
+            Size = 16, Frames = frames, SizeRatio = 2, Seed = 7, Scatterers = new IntRange(1, 4),
+            Psf = PsfKind.Ultrasound, Output = SimulationOutput.Iq,
+        }).Generate(start, count).ToList();
+
+    [Fact]
+    public void IqFramesComeBackWithBothChannelsAndTheStoreHasAChannelAxis()
+    {
+        // Sequences of 2 steps: a 2-channel frame must not read back as a 2-step sequence or vice versa.
+        var frames = SimulateIq(0, 40, frames: 2);
+        Assert.All(frames, f => Assert.Equal(2, f.Channels));
+        string path = Write(Path.Combine(_dir, "iq.h5"), frames);
+        using (var reader = FrameStoreReader.Open(path))
+        {
+            Assert.Equal(2, reader.Manifest.Channels);
+            Assert.Equal([2, 16, 16], reader.Manifest.FrameShape);
+            var back = reader.ReadAll().ToList();
+            for (int i = 0; i < frames.Count; i++) AssertSameFrame(frames[i], back[i]);
+        }
+        using (var streamed = StreamedFrameStore.Open(path, cacheBlocks: 2))
+        {
+            Assert.Equal(2, ((IFrameSource)streamed).Channels);
+            AssertSameFrame(frames[17], streamed.Read(17));
+        }
+        // A one-channel store keeps the layout it had before channels existed.
+        using var plain = FrameStoreReader.Open(Write(Path.Combine(_dir, "plain.h5"), Simulate(0, 3)));
+        Assert.Equal(1, plain.Manifest.Channels);
+    }
+
+    [Fact]
+    public void FramesOfAnotherChannelCountAreRefusedAndTheStoreIsKept()
+    {
+        string path = Write(Path.Combine(_dir, "c.h5"), Simulate(0, 5));
+        byte[] before = File.ReadAllBytes(path);
+        using (var writer = FrameStoreWriter.Create(path, append: true))
+        {
+            var e = Assert.Throws<FrameStoreException>(() => writer.Add(SimulateIq(0, 1)[0]));
+            Assert.Contains("2 channel(s) but the store's frames have 1", e.Message);
+        }
+        Assert.Equal(before, File.ReadAllBytes(path));
+        using var iq = FrameStoreWriter.Create(Path.Combine(_dir, "iq2.h5"));
+        iq.Add(SimulateIq(0, 1)[0]);
+        var refused = Assert.Throws<FrameStoreException>(() => iq.Add(Simulate(0, 1)[0]));
+        Assert.Contains("1 channel(s) but the store's frames have 2", refused.Message);
     }
 
     [Fact]
@@ -125,11 +174,9 @@ public sealed class FrameStoreTests : IDisposable
         Assert.Throws<FrameStoreException>(() => empty.Commit());
     }
 
-    [Fact]
-    public async Task H5pyReadsTheStoreAndAgreesOnItsContentHash()
+    /// <summary>Runs tools/frame_store_check.py (h5py, an independent reader) on a store; returns its JSON summary.</summary>
+    private static async Task<string> CheckWithH5py(string path)
     {
-        var frames = Simulate(0, 70, frames: 2);
-        string path = Write(Path.Combine(_dir, "py.h5"), frames);
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
             RedirectStandardOutput = true,
@@ -142,8 +189,29 @@ public sealed class FrameStoreTests : IDisposable
         string stdout = await python.StandardOutput.ReadToEndAsync();
         await python.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         Assert.True(python.ExitCode == 0, $"frame_store_check.py failed ({python.ExitCode}); run tools/install-prerequisites.sh for python3-h5py.\n{stdout}\n{await stderr}");
+        return stdout;
+    }
 
-        using var summary = JsonDocument.Parse(stdout);
+    [Fact]
+    public async Task H5pyReadsAnIqStoreAsNByChannelsByFrame()
+    {
+        var frames = SimulateIq(0, 5, frames: 3);
+        string path = Write(Path.Combine(_dir, "iqpy.h5"), frames);
+        using var summary = JsonDocument.Parse(await CheckWithH5py(path));
+        var root = summary.RootElement;
+        Assert.Equal(2, root.GetProperty("channels").GetInt32());
+        Assert.Equal([5, 2, 3, 16, 16], root.GetProperty("data_shape").EnumerateArray().Select(e => e.GetInt32()));
+        using var reader = FrameStoreReader.Open(path);
+        Assert.Equal(reader.Manifest.ContentHash, root.GetProperty("content_hash").GetString());
+        Assert.Equal(frames[0].Data.Sum(v => (double)v), root.GetProperty("first_data_sum").GetDouble(), 4);
+    }
+
+    [Fact]
+    public async Task H5pyReadsTheStoreAndAgreesOnItsContentHash()
+    {
+        var frames = Simulate(0, 70, frames: 2);
+        string path = Write(Path.Combine(_dir, "py.h5"), frames);
+        using var summary = JsonDocument.Parse(await CheckWithH5py(path));
         var root = summary.RootElement;
         using var reader = FrameStoreReader.Open(path);
         Assert.Equal(reader.Manifest.ContentHash, root.GetProperty("content_hash").GetString());

@@ -63,6 +63,15 @@ else
     echo "h5py: installed python3-h5py"
 fi
 
+# scipy for Debian's python3: a test re-reads exported IQ MAT files (complex single) with scipy.io.loadmat.
+if /usr/bin/python3 -c 'import scipy.io' 2>/dev/null; then
+    echo "scipy: present"
+else
+    apt_update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-scipy >/dev/null
+    echo "scipy: installed python3-scipy"
+fi
+
 # PowerShell as a .NET global tool, callable by name from any later command.
 pwsh_version=7.6.10
 tool_dir=${DOTNET_CLI_HOME:-$HOME}/.dotnet/tools

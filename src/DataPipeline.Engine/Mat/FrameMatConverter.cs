@@ -6,7 +6,8 @@ namespace DataPipeline.Engine.Mat;
 /// Frames as MATLAB variables for writing back: `data`, `label` and `prediction` stacked along the
 /// last MATLAB dimension (H x W x N, or H x W x T x N for sequences), `source` and `index` per frame, and
 /// `positions`, a 1 x N cell of K x 5 matrices [time, scatterer, row, column, in_data] (1-based
-/// time and scatterer, pixel coordinates as in the frame) when positions are known.
+/// time and scatterer, pixel coordinates as in the frame) when positions are known. IQ frames
+/// (2 channels) give a complex single `data`, MATLAB's own form of IQ: real part channel 0, imaginary channel 1.
 /// </summary>
 public static class FrameMatConverter
 {
@@ -16,9 +17,12 @@ public static class FrameMatConverter
         var shape = frames[0].Shape;
         if (frames.Any(f => !f.Shape.SequenceEqual(shape)))
             throw new ArgumentException("Frames of different shapes cannot be stacked into one array.", nameof(frames));
-        if (frames.Any(f => f.Channels != 1))
-            throw new ArgumentException("IQ frames (2 channels) cannot be written as MAT arrays yet; write the envelope (simulation.output = \"envelope\").", nameof(frames));
-        var variables = new List<MatVariable> { Stack("data", frames.Select(f => f.Data).ToList(), shape) };
+        int channels = frames[0].Channels;
+        if (frames.Any(f => f.Channels != channels))
+            throw new ArgumentException("Frames of different channel counts (IQ and one-channel) cannot be stacked into one array; export them to separate files.", nameof(frames));
+        if (channels > 2)
+            throw new ArgumentException($"Frames of {channels} channels have no MATLAB form; MAT export takes one-channel frames or IQ (2 channels, written as complex).", nameof(frames));
+        var variables = new List<MatVariable> { channels == 1 ? Stack("data", frames.Select(f => f.Data).ToList(), shape) : StackIq(frames, shape) };
         if (frames.All(f => f.Label is not null))
         {
             var labelShape = frames[0].LabelShape!;
@@ -65,6 +69,15 @@ public static class FrameMatConverter
         var values = new float[shape.Aggregate(1L, (n, d) => n * d)];
         Array.Fill(values, float.NaN);
         return values;
+    }
+
+    /// <summary>IQ frames (channel 0 real, channel 1 imaginary) into one complex single H x W (x T) x N array.</summary>
+    private static MatVariable StackIq(IReadOnlyList<Frame> frames, int[] shape)
+    {
+        int per = Frame.ElementCount(shape);
+        var real = Stack("data", frames.Select(f => f.Data[..per]).ToList(), shape);
+        var imag = Stack("data", frames.Select(f => f.Data[per..]).ToList(), shape);
+        return MatVariable.Numeric("data", MatClass.Single, real.Dimensions, real.Real!, imag.Real!);
     }
 
     /// <summary>Row-major [(T,) H, W] frames into one column-major H x W (x T) x N array.</summary>

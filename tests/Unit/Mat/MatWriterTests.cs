@@ -117,6 +117,55 @@ public sealed class MatWriterTests : IDisposable
         Assert.Throws<ArgumentException>(() => FrameMatConverter.ToVariables([unlabelled, unlabelledToo]));
     }
 
+    /// <summary>IQ frame n of 2 x 3: real part n·100 + 3r + c, imaginary part its negative minus 0.5.</summary>
+    private static Frame Iq(int n)
+    {
+        var data = new float[12];
+        for (int i = 0; i < 6; i++) { data[i] = n * 100 + i; data[6 + i] = -(n * 100 + i) - 0.5f; }
+        return new Frame(data, [2, 3], null, null, "iq", n, channels: 2);
+    }
+
+    [Fact]
+    public void IqFramesAreWrittenAsAComplexSingleArray()
+    {
+        string file = Path.Combine(_folder, "iq.mat");
+        Level5Writer.Write(file, FrameMatConverter.ToVariables([Iq(0), Iq(1), Iq(2)]), compress: true);
+
+        var data = MatCorpus.ReadAll(file).Single(v => v.Name == "data");
+        Assert.Equal(MatClass.Single, data.Class);
+        Assert.True(data.IsComplex);
+        Assert.Equal([2, 3, 3], data.Dimensions);
+        double[] re = data.ToDoubleArray(), im = data.ToDoubleArray(imaginary: true);
+        for (int n = 0; n < 3; n++)
+            for (int r = 0; r < 2; r++)
+                for (int c = 0; c < 3; c++)
+                {
+                    int k = r + c * 2 + n * 6;
+                    Assert.Equal(n * 100 + 3 * r + c, re[k]);
+                    Assert.Equal(-(n * 100 + 3 * r + c) - 0.5, im[k]);
+                }
+
+        // scipy, an independent reader, sees MATLAB's complex single with the same values.
+        string script = "import sys, numpy as np, scipy.io as s\n" +
+            "d = s.loadmat(sys.argv[1])['data']\n" +
+            "assert d.dtype == np.complex64 and d.shape == (2, 3, 3), (d.dtype, d.shape)\n" +
+            "for n in range(3):\n for r in range(2):\n  for c in range(3):\n" +
+            "   v = n * 100 + 3 * r + c\n   assert d[r, c, n] == complex(v, -v - 0.5), (n, r, c, d[r, c, n])\n";
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(file);
+        using var python = System.Diagnostics.Process.Start(start)!;
+        string stderr = python.StandardError.ReadToEnd();
+        python.WaitForExit();
+        Assert.True(python.ExitCode == 0, $"scipy rejected the file (run tools/install-prerequisites.sh for python3-scipy):\n{stderr}");
+
+        // IQ and one-channel frames do not stack into one array.
+        var plain = new Frame(new float[6], [2, 3], null, null, "p", 3);
+        var e = Assert.Throws<ArgumentException>(() => FrameMatConverter.ToVariables([Iq(0), plain]));
+        Assert.Contains("channel counts", e.Message);
+    }
+
     [Fact]
     public void BadNamesAndUnwritableValuesAreRefused()
     {

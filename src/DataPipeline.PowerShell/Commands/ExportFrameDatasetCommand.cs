@@ -83,7 +83,7 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
             // writing a store that silently lacks some of the frames it was given.
             ThrowTerminatingError(new ErrorRecord(e, "FrameShapeMismatch", ErrorCategory.InvalidArgument, frame)
             {
-                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Export frames of different shapes into different stores." },
+                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Export frames of different shapes or channel counts (IQ, envelope) into different stores." },
             });
         }
         catch (IOException e)

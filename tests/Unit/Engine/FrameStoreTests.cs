@@ -89,6 +89,10 @@ public sealed class FrameStoreTests : IDisposable
         // A one-channel store keeps the layout it had before channels existed.
         using var plain = FrameStoreReader.Open(Write(Path.Combine(_dir, "plain.h5"), Simulate(0, 3)));
         Assert.Equal(1, plain.Manifest.Channels);
+        // Stores written before the key existed have no "channels" in their manifest and read as one channel.
+        string old = plain.Manifest.ToJson().Replace("\"channels\": 1,", "");
+        Assert.DoesNotContain("channels", old);
+        Assert.Equal(1, FrameStoreManifest.FromJson(old).Channels);
     }
 
     [Fact]

@@ -20,8 +20,17 @@ public static class SweepRunner
     /// <summary>The run folders of a combination, oldest first (run ids start with their UTC start time).</summary>
     private static IEnumerable<string> RunFolders(SweepCombination combination) =>
         Directory.Exists(combination.Directory)
-            ? Directory.GetDirectories(combination.Directory).Order(StringComparer.Ordinal)
+            // A run id is its start second plus a random suffix, so a retry started in the same second as
+            // the run that failed can sort before it by name: within one second the folder changed last
+            // (.NET gives Linux's ctime as the creation time) is the later run, the earlier one having ended.
+            ? Directory.GetDirectories(combination.Directory)
+                .OrderBy(d => StartSecond(Path.GetFileName(d)), StringComparer.Ordinal)
+                .ThenBy(Directory.GetCreationTimeUtc)
+                .ThenBy(d => d, StringComparer.Ordinal)
             : [];
+
+    /// <summary>The yyyyMMdd-HHmmss start of a run id (the whole name when it is not one).</summary>
+    private static string StartSecond(string runId) => runId.Length > 15 && runId[15] == '-' ? runId[..15] : runId;
 
     /// <summary>The combination's state as its files tell it, without training.</summary>
     public static CombinationOutcome Inspect(SweepManifest manifest, int index)

@@ -55,25 +55,9 @@ public sealed class Adadelta : Optimizer
         parameter.add_(delta, NegativeRate);
     }
 
-    protected override void SaveState(BinaryWriter writer)
-    {
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            writer.Write(_steps[i]);
-            SaveOptional(writer, _squareAvg[i]);
-            SaveOptional(writer, _accDelta[i]);
-        }
-    }
+    protected override void SaveState(BinaryWriter writer) => SavePerParameter(writer, _steps, _squareAvg, _accDelta);
 
-    protected override void LoadState(BinaryReader reader)
-    {
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            _steps[i] = reader.ReadInt64();
-            LoadOptional(reader, ref _squareAvg[i], Parameters[i]);
-            LoadOptional(reader, ref _accDelta[i], Parameters[i]);
-        }
-    }
+    protected override void LoadState(BinaryReader reader) => LoadPerParameter(reader, _steps, _squareAvg, _accDelta);
 
     protected override IEnumerable<Tensor?> StateTensors() => _squareAvg.Concat(_accDelta);
 }

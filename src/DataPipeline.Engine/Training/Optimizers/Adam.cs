@@ -90,25 +90,9 @@ public class Adam : Optimizer
     protected virtual Tensor Decay(Parameter parameter, Tensor grad) =>
         WeightDecay == 0 ? grad : grad.add(parameter, WeightDecayScalar);
 
-    protected override void SaveState(BinaryWriter writer)
-    {
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            writer.Write(_steps[i]);
-            SaveOptional(writer, _expAvg[i]);
-            SaveOptional(writer, _expAvgSq[i]);
-        }
-    }
+    protected override void SaveState(BinaryWriter writer) => SavePerParameter(writer, _steps, _expAvg, _expAvgSq);
 
-    protected override void LoadState(BinaryReader reader)
-    {
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            _steps[i] = reader.ReadInt64();
-            LoadOptional(reader, ref _expAvg[i], Parameters[i]);
-            LoadOptional(reader, ref _expAvgSq[i], Parameters[i]);
-        }
-    }
+    protected override void LoadState(BinaryReader reader) => LoadPerParameter(reader, _steps, _expAvg, _expAvgSq);
 
     protected override IEnumerable<Tensor?> StateTensors() => _expAvg.Concat(_expAvgSq);
 }

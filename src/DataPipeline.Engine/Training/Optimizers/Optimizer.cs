@@ -149,6 +149,29 @@ public abstract class Optimizer : IDisposable
 
     protected abstract void LoadState(BinaryReader reader);
 
+    /// <summary>
+    /// The layout every optimizer's state has: for each parameter in order, its step count (when the
+    /// optimizer counts steps) and then each of its state buffers, in the order given.
+    /// </summary>
+    protected void SavePerParameter(BinaryWriter writer, long[]? steps, params Tensor?[][] buffers)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (steps is not null) writer.Write(steps[i]);
+            foreach (var buffer in buffers) SaveOptional(writer, buffer[i]);
+        }
+    }
+
+    /// <summary>Reads what <see cref="SavePerParameter"/> wrote into the same step counts and buffers.</summary>
+    protected void LoadPerParameter(BinaryReader reader, long[]? steps, params Tensor?[][] buffers)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (steps is not null) steps[i] = reader.ReadInt64();
+            foreach (var buffer in buffers) LoadOptional(reader, ref buffer[i], Parameters[i]);
+        }
+    }
+
     /// <summary>Writes a state tensor that may not exist yet (SGD's momentum before the first step).</summary>
     protected static void SaveOptional(BinaryWriter writer, Tensor? tensor)
     {

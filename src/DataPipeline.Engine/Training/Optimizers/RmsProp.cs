@@ -88,27 +88,9 @@ public sealed class RmsProp : Optimizer
         }
     }
 
-    protected override void SaveState(BinaryWriter writer)
-    {
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            writer.Write(_steps[i]);
-            SaveOptional(writer, _squareAvg[i]);
-            SaveOptional(writer, _gradAvg[i]);
-            SaveOptional(writer, _buffers[i]);
-        }
-    }
+    protected override void SaveState(BinaryWriter writer) => SavePerParameter(writer, _steps, _squareAvg, _gradAvg, _buffers);
 
-    protected override void LoadState(BinaryReader reader)
-    {
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            _steps[i] = reader.ReadInt64();
-            LoadOptional(reader, ref _squareAvg[i], Parameters[i]);
-            LoadOptional(reader, ref _gradAvg[i], Parameters[i]);
-            LoadOptional(reader, ref _buffers[i], Parameters[i]);
-        }
-    }
+    protected override void LoadState(BinaryReader reader) => LoadPerParameter(reader, _steps, _squareAvg, _gradAvg, _buffers);
 
     protected override IEnumerable<Tensor?> StateTensors() => _squareAvg.Concat(_gradAvg).Concat(_buffers);
 }

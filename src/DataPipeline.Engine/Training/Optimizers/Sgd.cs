@@ -69,15 +69,9 @@ public sealed class Sgd : Optimizer
         parameter.add_(d, NegativeRate);
     }
 
-    protected override void SaveState(BinaryWriter writer)
-    {
-        foreach (var buffer in _buffers) SaveOptional(writer, buffer);
-    }
+    protected override void SaveState(BinaryWriter writer) => SavePerParameter(writer, null, _buffers);
 
-    protected override void LoadState(BinaryReader reader)
-    {
-        for (int i = 0; i < Parameters.Count; i++) LoadOptional(reader, ref _buffers[i], Parameters[i]);
-    }
+    protected override void LoadState(BinaryReader reader) => LoadPerParameter(reader, null, _buffers);
 
     protected override IEnumerable<Tensor?> StateTensors() => _buffers;
 }

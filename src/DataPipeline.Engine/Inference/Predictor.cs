@@ -94,7 +94,7 @@ public sealed class Predictor : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = Trainer.NativeCopy(data, [count, .. channelShape]);
+        var input = BatchTensors.NativeCopy(data, [count, .. channelShape]);
         var output = _network.call(_device.type == DeviceType.CPU ? input : input.to(_device));
         if (_model.Settings.OutputActivation == OutputActivation.None) output = output.sigmoid();
         return output.cpu().data<float>().ToArray();

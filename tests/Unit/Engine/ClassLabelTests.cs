@@ -74,8 +74,8 @@ public class ClassLabelTests
         var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 6, ValidationFraction = 0, Seed = 1 },
             sampling: new BatchSampling(ClassLabels: classes, ClassWeights: [0.5, 2, 4]));
         var batch = generator.GetBatches().First();
-        Assert.Equal(batch.Indices.Select(i => new[] { 0.5f, 2, 4 }[classes[i]]), Trainer.SampleWeights(generator, batch)!);
-        Assert.Null(Trainer.SampleWeights(new BatchGenerator(frames, new BatchSettings { BatchSize = 6 }, sampling: new BatchSampling(ClassLabels: classes)), batch));
+        Assert.Equal(batch.Indices.Select(i => new[] { 0.5f, 2, 4 }[classes[i]]), BatchTensors.SampleWeights(generator, batch)!);
+        Assert.Null(BatchTensors.SampleWeights(new BatchGenerator(frames, new BatchSettings { BatchSize = 6 }, sampling: new BatchSampling(ClassLabels: classes)), batch));
         Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, new BatchSettings(), sampling: new BatchSampling(ClassWeights: [1, 2])));
         Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, new BatchSettings(), sampling: new BatchSampling(ClassLabels: classes, ClassWeights: [1, 2])));
         Assert.Throws<ArgumentException>(() => new BatchGenerator(frames, new BatchSettings(), sampling: new BatchSampling(ClassLabels: classes, ClassWeights: [1, -2, 1])));

@@ -1,4 +1,3 @@
-using System.Buffers;
 using DataPipeline.Engine.Configuration;
 using DataPipeline.Engine.Frames;
 using DataPipeline.Engine.Runtime;
@@ -22,11 +21,8 @@ namespace DataPipeline.Engine.Batching;
 public sealed class BatchGenerator : IDisposable
 {
     private readonly IFrameSource _source;
-    private readonly int[] _training;
-    private readonly int[] _validation;
-    private readonly int _dataSize, _labelSize;
-    private readonly BatchBufferPool _pool;
-    private readonly double[]? _cumulative; // running sums of the training frames' weights, when weighted
+    private readonly EpochSampler _sampler;
+    private readonly BatchAssembler _assembler;
     private readonly PatchCutter? _patches;
     private readonly int[]? _classes; // each frame's class, when the sources have classes
 
@@ -79,23 +75,7 @@ public sealed class BatchGenerator : IDisposable
         Augmenter = new Augmenter(augment ?? new AugmentSettings());
         if (Augmenter.Settings.Rot90 && FrameShape[^1] != FrameShape[^2])
             throw new ArgumentException($"rot90 needs square frames; these are {FrameShape[^2]}x{FrameShape[^1]}.", nameof(augment));
-        (_training, _validation) = sampling?.TrainingIndex is null && sampling?.ValidationIndex is null
-            ? Split(source.Count, settings.ValidationFraction, settings.Seed)
-            : ExplicitSplit(source.Count, sampling.TrainingIndex, sampling.ValidationIndex);
-        if (_training.Length == 0)
-            throw new ArgumentException("No training frames: the validation set holds every frame.");
-        if (sampling?.Weights is double[] weights)
-        {
-            if (weights.Length != source.Count)
-                throw new ArgumentException($"{weights.Length} weights for {source.Count} frames; give one weight per frame.", nameof(sampling));
-            if (weights.Any(w => !double.IsFinite(w) || w < 0))
-                throw new ArgumentException("Frame weights must be finite and not negative.", nameof(sampling));
-            _cumulative = new double[_training.Length];
-            double sum = 0;
-            for (int i = 0; i < _training.Length; i++) _cumulative[i] = sum += weights[_training[i]];
-            if (!(sum > 0)) throw new ArgumentException("The training frames' weights are all zero; at least one must be positive.", nameof(sampling));
-        }
-        Replacement = settings.Replacement || _cumulative is not null;
+        _sampler = new EpochSampler(source, settings, sampling);
         if (sampling?.ClassLabels is int[] classes)
         {
             if (classes.Length != source.Count)
@@ -114,17 +94,10 @@ public sealed class BatchGenerator : IDisposable
                 throw new ArgumentException("Class weights must be finite and not negative.", nameof(sampling));
             ClassWeights = classWeights;
         }
-        if (DropLast && _training.Length < BatchSize)
+        if (DropLast && TrainingCount < BatchSize)
             throw new ArgumentException(
-                $"With DropLast, {_training.Length} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
-        _dataSize = source.Channels * Frame.ElementCount(FrameShape);
-        _labelSize = Frame.ElementCount(LabelShape);
-        // Enough buffers for every batch in flight (being built, ready, being trained on) and a spare.
-        int buffers = Prefetch + 2 * Workers + 2;
-        Runtime.MemoryBudget.CheckAllocation(4.0 * buffers * BatchSize * ((double)_dataSize + _labelSize),
-            $"{buffers} batches in flight ({Prefetch} prefetched, {Workers} worker(s)) of {BatchSize} frames of {string.Join("x", FrameShape)}",
-            "batch.batch_size", BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _pool = new BatchBufferPool(BatchSize * _dataSize, BatchSize * _labelSize, buffers);
+                $"With DropLast, {TrainingCount} training frames make no batch of {BatchSize}; lower BatchSize or ValidationFraction, or add frames.");
+        _assembler = new BatchAssembler(source, FrameShape, LabelShape, BatchSize, Prefetch, Workers, Augmenter, _patches, _classes, Seed);
     }
 
     /// <summary>
@@ -184,10 +157,10 @@ public sealed class BatchGenerator : IDisposable
     /// Each epoch draws TrainingCount frames with replacement (weighted, when weights were given)
     /// instead of visiting every training frame once.
     /// </summary>
-    public bool Replacement { get; }
+    public bool Replacement => _sampler.Replacement;
 
     /// <summary>True when frames carry sampling weights (sampling is then with replacement).</summary>
-    public bool Weighted => _cumulative is not null;
+    public bool Weighted => _sampler.Weighted;
 
     /// <summary>Chunks whose frames are shuffled together, when the source is read in chunks.</summary>
     public int ShuffleWindow { get; }
@@ -214,8 +187,8 @@ public sealed class BatchGenerator : IDisposable
 
     /// <summary>The class of the frame at generator position <paramref name="index"/>; null when there are none.</summary>
     public int? ClassOf(int index) => _classes?[index];
-    public int TrainingCount => _training.Length;
-    public int ValidationCount => _validation.Length;
+    public int TrainingCount => _sampler.TrainingCount;
+    public int ValidationCount => _sampler.ValidationCount;
 
     /// <summary>Shape of one frame's data: [H, W] or [T, H, W].</summary>
     /// <summary>Shape of one sample's data as the model sees it: the frame's, or the patch's when patching.</summary>
@@ -241,10 +214,10 @@ public sealed class BatchGenerator : IDisposable
 
     private int Ratio => _source.LabelShape[^1] / _source.FrameShape[^1];
 
-    public int TrainingBatchesPerEpoch => BatchCount(_training.Length, DropLast);
+    public int TrainingBatchesPerEpoch => BatchCount(TrainingCount, DropLast);
 
     /// <summary>Validation never drops frames: every held-out frame is scored.</summary>
-    public int ValidationBatchesPerEpoch => BatchCount(_validation.Length, dropLast: false);
+    public int ValidationBatchesPerEpoch => BatchCount(ValidationCount, dropLast: false);
 
     /// <summary>The frame at generator position <paramref name="index"/> (as in <see cref="Batch.Indices"/>).</summary>
     public Frame ReadFrame(int index) => _source.Read(index);
@@ -253,78 +226,7 @@ public sealed class BatchGenerator : IDisposable
         dropLast ? frames / BatchSize : (frames + BatchSize - 1) / BatchSize;
 
     /// <summary>Frame positions of a split in the order epoch <paramref name="epoch"/> visits them.</summary>
-    public int[] EpochOrder(BatchSplit split, int epoch)
-    {
-        if (split == BatchSplit.Validation) return (int[])_validation.Clone();
-        var random = new SeededRandom(Seed, 1 + (long)epoch);
-        if (Replacement)
-        {
-            var drawn = Draw(random);
-            return _source.IsChunked ? WindowShuffle(drawn, random) : drawn;
-        }
-        var order = (int[])_training.Clone();
-        if (!Shuffle) return order;
-        if (!_source.IsChunked)
-        {
-            random.Shuffle(order);
-            return order;
-        }
-        return WindowShuffle(order, random);
-    }
-
-    /// <summary>TrainingCount draws with replacement, each frame with probability proportional to its weight (uniform without weights).</summary>
-    private int[] Draw(SeededRandom random)
-    {
-        var drawn = new int[_training.Length];
-        for (int k = 0; k < drawn.Length; k++)
-        {
-            if (_cumulative is null)
-            {
-                drawn[k] = _training[random.NextInt(0, _training.Length - 1)];
-                continue;
-            }
-            double u = random.NextDouble() * _cumulative[^1];
-            // The first running sum above u; zero-weight frames (equal sums) are never chosen.
-            int at = Array.BinarySearch(_cumulative, u);
-            at = at >= 0 ? at + 1 : ~at;
-            while (at < _cumulative.Length - 1 && _cumulative[at] <= u) at++;
-            drawn[k] = _training[Math.Min(at, _cumulative.Length - 1)];
-        }
-        return drawn;
-    }
-
-    /// <summary>
-    /// Chunks in a random order, then the frames of each run of <see cref="ShuffleWindow"/> chunks
-    /// shuffled among themselves: what offline sequencers do so that random access never thrashes
-    /// a small chunk cache. Every frame still comes exactly once.
-    /// </summary>
-    private int[] WindowShuffle(int[] training, SeededRandom random)
-    {
-        var chunks = new List<List<int>>();
-        var byChunk = new Dictionary<long, List<int>>();
-        foreach (int index in training)
-        {
-            long chunk = _source.ChunkOf(index);
-            if (!byChunk.TryGetValue(chunk, out var members))
-            {
-                byChunk[chunk] = members = [];
-                chunks.Add(members);
-            }
-            members.Add(index);
-        }
-        var chunkOrder = chunks.ToArray();
-        random.Shuffle(chunkOrder);
-        var order = new int[training.Length];
-        int filled = 0;
-        for (int first = 0; first < chunkOrder.Length; first += ShuffleWindow)
-        {
-            int windowStart = filled;
-            for (int c = first; c < Math.Min(first + ShuffleWindow, chunkOrder.Length); c++)
-                foreach (int index in chunkOrder[c]) order[filled++] = index;
-            random.Shuffle(order.AsSpan(windowStart, filled - windowStart));
-        }
-        return order;
-    }
+    public int[] EpochOrder(BatchSplit split, int epoch) => _sampler.EpochOrder(split, epoch);
 
     /// <summary>The batches of one epoch of a split, built lazily one at a time on the caller's thread.</summary>
     public IEnumerable<Batch> GetBatches(BatchSplit split = BatchSplit.Training, int epoch = 0)
@@ -332,7 +234,7 @@ public sealed class BatchGenerator : IDisposable
         int[] order = EpochOrder(split, epoch);
         int count = BatchesPerEpoch(split);
         for (int b = 0; b < count; b++)
-            yield return Finish(Assemble(split, epoch, b, order));
+            yield return Finish(_assembler.Assemble(split, epoch, b, order));
     }
 
     /// <summary>
@@ -344,18 +246,11 @@ public sealed class BatchGenerator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(prefetcher);
         int[] order = EpochOrder(split, epoch);
-        return prefetcher.Prefetch(BatchesPerEpoch(split), b => Finish(Assemble(split, epoch, b, order)), Prefetch, Workers, cancellation);
+        return prefetcher.Prefetch(BatchesPerEpoch(split), b => Finish(_assembler.Assemble(split, epoch, b, order)), Prefetch, Workers, cancellation);
     }
 
     public int BatchesPerEpoch(BatchSplit split) =>
         split == BatchSplit.Training ? TrainingBatchesPerEpoch : ValidationBatchesPerEpoch;
-
-    /// <summary>
-    /// Random stream of one batch's augmentation. Bit 62 keeps it apart from the split (0) and
-    /// shuffle (1 + epoch) streams; since it depends only on (seed, epoch, batch), a batch is the
-    /// same whichever worker builds it and in whatever order.
-    /// </summary>
-    internal static long AugmentStream(int epoch, int number) => (1L << 62) | ((long)(uint)epoch << 31) | (uint)number;
 
     private const long TransformSeed = 0x5452414E53L; // "TRANS"
 
@@ -367,7 +262,7 @@ public sealed class BatchGenerator : IDisposable
     private Batch Finish(Batch batch)
     {
         if (Transform is null) return batch;
-        long stream = AugmentStream(batch.Epoch - 1, batch.Number) ^ (batch.Split == BatchSplit.Validation ? 1L << 61 : 0);
+        long stream = BatchAssembler.AugmentStream(batch.Epoch - 1, batch.Number) ^ (batch.Split == BatchSplit.Validation ? 1L << 61 : 0);
         var random = new Random(new SeededRandom(Seed ^ TransformSeed, stream).NextInt(0, int.MaxValue - 1));
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -380,97 +275,6 @@ public sealed class BatchGenerator : IDisposable
         }
         TransformStatistics.Add(System.Diagnostics.Stopwatch.GetTimestamp() - start);
         return batch;
-    }
-
-    private Batch Assemble(BatchSplit split, int epoch, int number, int[] order)
-    {
-        int start = number * BatchSize;
-        int[] indices = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
-        int[] frameShape = FrameShape, labelShape = LabelShape;
-        int dataSize = _dataSize, labelSize = _labelSize;
-        bool full = indices.Length == BatchSize;
-        var data = full ? _pool.RentData() : new float[indices.Length * dataSize];
-        var label = full ? _pool.RentLabel() : new float[indices.Length * labelSize];
-        var positions = new IReadOnlyList<ScattererPosition>?[indices.Length];
-        bool augment = split == BatchSplit.Training && !Augmenter.IsIdentity;
-        var random = augment ? new SeededRandom(Seed, AugmentStream(epoch, number)) : null;
-        float[]? scratch = augment && Augmenter.Moves ? ArrayPool<float>.Shared.Rent(dataSize + labelSize) : null;
-        int wholeData = _source.Channels * Frame.ElementCount(_source.FrameShape), wholeLabel = Frame.ElementCount(_source.LabelShape);
-        float[]? whole = PatchSize > 0 ? ArrayPool<float>.Shared.Rent(wholeData + wholeLabel) : null;
-        // Validation patches come from epoch 0's stream, so every epoch scores the same patches.
-        var patchRandom = whole is null ? null
-            : new SeededRandom(Seed ^ (split == BatchSplit.Training ? PatchSeedTraining : PatchSeedValidation),
-                AugmentStream(split == BatchSplit.Training ? epoch : 0, number));
-        IReadOnlyList<ScattererPosition>? Fetch(int index, Span<float> dataOut, Span<float> labelOut) =>
-            whole is null ? Copy(index, dataOut, labelOut, random)
-                : CutPatch(index, whole.AsSpan(0, wholeData), whole.AsSpan(wholeData, wholeLabel), dataOut, labelOut, patchRandom!, random);
-        try
-        {
-            for (int i = 0; i < indices.Length; i++)
-            {
-                var dataOut = data.AsSpan(i * dataSize, dataSize);
-                var labelOut = label.AsSpan(i * labelSize, labelSize);
-                if (random is null)
-                {
-                    positions[i] = Fetch(indices[i], dataOut, labelOut);
-                    continue;
-                }
-                var draw = Augmenter.Draw(random, frameShape);
-                if (!draw.Permutes && !draw.Resamples)
-                {
-                    // Nothing moves: the frame goes straight into the batch and is scaled and noised
-                    // there, saving a pass over its values (the copies, not the noise, set the pace).
-                    var kept = Fetch(indices[i], dataOut, labelOut);
-                    Augmenter.ApplyData(dataOut, frameShape, dataOut, draw, random);
-                    positions[i] = kept is null ? null : Augmenter.TransformPositions(kept, frameShape, draw);
-                    continue;
-                }
-                var rawData = scratch.AsSpan(0, dataSize);
-                var rawLabel = scratch.AsSpan(dataSize, labelSize);
-                var raw = Fetch(indices[i], rawData, rawLabel);
-                Augmenter.ApplyData(rawData, frameShape, dataOut, draw, random);
-                Augmenter.Transform(rawLabel, labelShape, labelOut, draw, labelShape[^1] / frameShape[^1]);
-                positions[i] = raw is null ? null : Augmenter.TransformPositions(raw, frameShape, draw);
-            }
-        }
-        finally
-        {
-            if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
-            if (whole is not null) ArrayPool<float>.Shared.Return(whole);
-        }
-        var sources = Array.ConvertAll(indices, _source.SourceLabel);
-        return new Batch(split, epoch, number, indices, data, [indices.Length, Channels, .. frameShape],
-            label, [indices.Length, 1, .. labelShape], positions, sources, full ? _pool : null)
-        {
-            ClassLabels = _classes is null ? null : Array.ConvertAll(indices, i => _classes[i]),
-        };
-    }
-
-    /// <summary>
-    /// Frame <paramref name="index"/> whole into the spans; when augmenting with out_of_plane, its
-    /// data re-rendered without the scatterers <see cref="Augmenter.RemoveOutOfPlane"/> drops.
-    /// </summary>
-    private IReadOnlyList<ScattererPosition>? Copy(int index, Span<float> data, Span<float> label, SeededRandom? augment)
-    {
-        var positions = _source.CopyTo(index, data, label);
-        if (augment is null || Augmenter.Settings.OutOfPlane == 0 || positions is null) return positions;
-        if (Augmenter.RemoveOutOfPlane(_source.Read(index), augment) is not var (rendered, kept)) return positions;
-        rendered.CopyTo(data);
-        return kept;
-    }
-
-    private const long PatchSeedTraining = 0x5041544348L, PatchSeedValidation = 0x56414C4944L; // "PATCH", "VALID"
-
-    /// <summary>
-    /// Reads frame <paramref name="index"/> whole into the scratch spans and cuts one patch of data
-    /// and label from it where the <see cref="PatchCutter"/> places it.
-    /// </summary>
-    private IReadOnlyList<ScattererPosition>? CutPatch(int index, Span<float> data, Span<float> label,
-        Span<float> dataOut, Span<float> labelOut, SeededRandom random, SeededRandom? augment)
-    {
-        var positions = Copy(index, data, label, augment);
-        var (top, left) = _patches!.Place(label, random);
-        return _patches.Cut(data, label, positions, top, left, dataOut, labelOut);
     }
 
     /// <summary>
@@ -488,40 +292,5 @@ public sealed class BatchGenerator : IDisposable
     {
         (_source as IDisposable)?.Dispose();
         (Transform as IDisposable)?.Dispose();
-    }
-
-    /// <summary>Index lists as given; a list left out is every frame not in the other.</summary>
-    private static (int[] Training, int[] Validation) ExplicitSplit(int count, int[]? training, int[]? validation)
-    {
-        foreach (var (name, list) in new[] { ("TrainingIndex", training), ("ValidationIndex", validation) })
-        {
-            if (list is null) continue;
-            if (list.Any(i => i < 0 || i >= count))
-                throw new ArgumentException($"{name} holds {list.First(i => i < 0 || i >= count)}, but the frames are numbered 0 to {count - 1}.");
-            if (list.Distinct().Count() != list.Length)
-                throw new ArgumentException($"{name} names frame {list.GroupBy(i => i).First(g => g.Count() > 1).Key} more than once.");
-        }
-        var train = training ?? Enumerable.Range(0, count).Except(validation!).ToArray();
-        var held = validation ?? Enumerable.Range(0, count).Except(training!).ToArray();
-        var both = train.Intersect(held).ToArray();
-        if (both.Length > 0)
-            throw new ArgumentException($"Frame {both[0]} is in both TrainingIndex and ValidationIndex; a frame can be in one split only.");
-        var sortedTrain = train.Order().ToArray();
-        var sortedHeld = held.Order().ToArray();
-        return (sortedTrain, sortedHeld);
-    }
-
-    private static (int[] Training, int[] Validation) Split(int count, double fraction, long seed)
-    {
-        int validation = (int)Math.Round(count * fraction, MidpointRounding.AwayFromZero);
-        if (fraction > 0 && count >= 2) validation = Math.Clamp(validation, 1, count - 1);
-        if (validation == 0) return (Enumerable.Range(0, count).ToArray(), []);
-        var permutation = Enumerable.Range(0, count).ToArray();
-        new SeededRandom(seed, 0).Shuffle(permutation);
-        var held = permutation[..validation];
-        var kept = permutation[validation..];
-        Array.Sort(held);
-        Array.Sort(kept);
-        return (kept, held);
     }
 }

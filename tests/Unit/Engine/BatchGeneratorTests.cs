@@ -160,7 +160,7 @@ public class BatchGeneratorTests
         var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 4, ValidationFraction = 0, Seed = 2 },
             new AugmentSettings { Flip = true, Rot90 = true });
         var batch = generator.GetBatches().First();
-        var random = new DataPipeline.Engine.Runtime.SeededRandom(2, BatchGenerator.AugmentStream(0, 0));
+        var random = new DataPipeline.Engine.Runtime.SeededRandom(2, BatchAssembler.AugmentStream(0, 0));
         for (int i = 0; i < batch.Count; i++)
         {
             var draw = generator.Augmenter.Draw(random);

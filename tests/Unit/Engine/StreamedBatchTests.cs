@@ -260,7 +260,7 @@ public sealed class StreamedBatchTests : IDisposable
         var generator = new BatchGenerator(frames, new BatchSettings { BatchSize = 16, ValidationFraction = 0, Seed = 4 },
             new AugmentSettings { Flip = true, SnrDb = 8, IntensityScale = new(0.5, 2) });
         var batch = generator.GetBatches().Single();
-        var random = new SeededRandom(4, BatchGenerator.AugmentStream(0, 0));
+        var random = new SeededRandom(4, BatchAssembler.AugmentStream(0, 0));
         int still = 0;
         for (int i = 0; i < batch.Count; i++)
         {

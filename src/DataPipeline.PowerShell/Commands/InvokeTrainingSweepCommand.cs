@@ -156,7 +156,8 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
         }
 
         EnsureTorch();
-        if (manifest.Strategy == SweepStrategy.Halving) RunHalving(manifest);
+        if (manifest.Strategy == SweepStrategy.Halving)
+            SuccessiveHalving.Run(manifest, (indices, name) => Dispatch(manifest, indices, name), WriteVerbose, _stop.Token);
         else Dispatch(manifest, AllIndices(manifest), "sweep");
         if (_stop.IsCancellationRequested) return;
 
@@ -173,21 +174,6 @@ public sealed class InvokeTrainingSweepCommand : DataPipelineCmdlet
     }
 
     private static int[] AllIndices(SweepManifest manifest) => manifest.Combinations.Select(c => c.Index).ToArray();
-
-    private void RunHalving(SweepManifest manifest)
-    {
-        int maxEpochs = ConfigLoader.LoadFile(manifest.Combinations[0].ConfigPath).Training.Epochs;
-        var rungs = SweepPlan.HalvingRungs(manifest.Combinations.Count, maxEpochs, manifest.Eta);
-        IReadOnlyList<int> current = AllIndices(manifest);
-        for (int k = 0; k < rungs.Count && !_stop.IsCancellationRequested; k++)
-        {
-            if (k > 0)
-                current = SweepPlan.Best(current.Select(i => SweepRunner.Inspect(manifest, i)), rungs[k].Combinations);
-            foreach (int i in current) SweepRunner.SetTarget(manifest, i, rungs[k].Epochs);
-            WriteVerbose($"Halving rung {k + 1} of {rungs.Count}: {current.Count} combination(s) to {rungs[k].Epochs} epoch(s): {string.Join(", ", current.Select(i => i + 1))}.");
-            Dispatch(manifest, current, $"rung{k + 1}");
-        }
-    }
 
     private void Dispatch(SweepManifest manifest, IReadOnlyList<int> all, string name)
     {

@@ -8,24 +8,15 @@ namespace DataPipeline.PowerShell.Commands;
 /// Writes an EvaluationResult's figures (ROC curve, precision and recall against the threshold,
 /// localisation-error histogram) as PNG files and an offline HTML page with the scores.
 /// </summary>
+/// <remarks>The folder (-Path); created when missing.</remarks>
 [Cmdlet(VerbsData.Export, "EvaluationReport", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportEvaluationReportCommand : DataPipelineCmdlet
+public sealed class ExportEvaluationReportCommand : OutputPathCmdlet
 {
     private int _received;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public EvaluationResult InputObject { get; set; } = null!;
-
-    /// <summary>The folder; created when missing.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    public string Path { get; set; } = "";
-
-    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
-    public string LiteralPath { get; set; } = "";
 
     /// <summary>The start of every file name; a second result piped in gets "-2", a third "-3".</summary>
     [Parameter]
@@ -43,7 +34,7 @@ public sealed class ExportEvaluationReportCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        string directory = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        string directory = ResolveTarget();
         string name = ++_received == 1 ? Name : $"{Name}-{_received}";
         if (!ShouldProcess(directory, $"Write the {string.Join(", ", Format.Distinct())} report {name} of {InputObject.FrameCount} evaluated frames")) return;
         if (InputObject.RocCurve.Count == 0)

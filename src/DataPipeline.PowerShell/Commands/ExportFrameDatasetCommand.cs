@@ -8,23 +8,14 @@ namespace DataPipeline.PowerShell.Commands;
 /// appears, complete, only when the last frame has been written: until then the target keeps its
 /// old content, whatever stops the export.
 /// </summary>
+/// <remarks>The store file (-Path), e.g. frames.h5; replaced unless -Append.</remarks>
 [Cmdlet(VerbsData.Export, "FrameDataset", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
+public sealed class ExportFrameDatasetCommand : OutputPathCmdlet, IDisposable
 {
     /// <summary>Frames, from the pipeline or as an array.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public Frame[] InputObject { get; set; } = [];
-
-    /// <summary>The store file, e.g. frames.h5; replaced unless -Append.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    public string Path { get; set; } = "";
-
-    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
-    public string LiteralPath { get; set; } = "";
 
     /// <summary>Add the frames after those already in the store (which must have the same shapes).</summary>
     [Parameter]
@@ -41,7 +32,7 @@ public sealed class ExportFrameDatasetCommand : DataPipelineCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
-        _target = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        _target = ResolveTarget();
         if (!ShouldProcess(_target, Append ? "Append frames to the frame store" : "Write a frame store")) return;
         try
         {

@@ -9,23 +9,14 @@ namespace DataPipeline.PowerShell.Commands;
 /// colour bar and its source and index in the title; sequences one row per frame. A path ending
 /// in .gif gives an animated GIF instead, one GIF frame per time step.
 /// </summary>
+/// <remarks>The PNG file to write (-Path), or a .gif file for an animation of the time steps.</remarks>
 [Cmdlet(VerbsData.Export, "FramePreview", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
+public sealed class ExportFramePreviewCommand : OutputPathCmdlet
 {
     /// <summary>Frames, from the pipeline or as an array.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public Frame[] InputObject { get; set; } = [];
-
-    /// <summary>The PNG file to write, or a .gif file for an animation of the time steps.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    public string Path { get; set; } = "";
-
-    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
-    public string LiteralPath { get; set; } = "";
 
     /// <summary>How many frames to show (the first ones; later frames are ignored).</summary>
     [Parameter]
@@ -49,7 +40,7 @@ public sealed class ExportFramePreviewCommand : DataPipelineCmdlet
 
     protected override void EndProcessing()
     {
-        string target = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        string target = ResolveTarget();
         if (_frames.Count == 0)
         {
             ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("No frames came down the pipeline, so there is nothing to preview."),

@@ -8,22 +8,13 @@ namespace DataPipeline.PowerShell.Commands;
 /// Writes a run's history (CSV, JSON, one PNG per metric and a summary, a self-contained HTML
 /// page) into a folder, every file named by the run so that runs never overwrite each other.
 /// </summary>
+/// <remarks>The folder (-Path); created when missing.</remarks>
 [Cmdlet(VerbsData.Export, "TrainingHistory", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
+public sealed class ExportTrainingHistoryCommand : OutputPathCmdlet
 {
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public TrainingRun InputObject { get; set; } = null!;
-
-    /// <summary>The folder; created when missing.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    public string Path { get; set; } = "";
-
-    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
-    public string LiteralPath { get; set; } = "";
 
     /// <summary>Which files to write; all of them by default.</summary>
     [Parameter]
@@ -40,7 +31,7 @@ public sealed class ExportTrainingHistoryCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        string directory = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        string directory = ResolveTarget();
         if (!ShouldProcess(directory, $"Write the {string.Join(", ", Format.Distinct())} history of run {InputObject.RunId}")) return;
         if (InputObject.History.Count == 0)
             WriteWarning($"Run {InputObject.RunId} has no completed epoch; the files will hold no rows.");

@@ -7,24 +7,15 @@ namespace DataPipeline.PowerShell.Commands;
 /// <summary>Writes a configuration file with every key, its default and a comment.</summary>
 [Cmdlet(VerbsCommon.New, "TrainingConfig", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class NewTrainingConfigCommand : DataPipelineCmdlet
+public sealed class NewTrainingConfigCommand : OutputPathCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    public string Path { get; set; } = "";
-
-    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
-    public string LiteralPath { get; set; } = "";
-
     /// <summary>Overwrite an existing file.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
     protected override void EndProcessing()
     {
-        string path = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        string path = ResolveTarget();
         if (File.Exists(path) && !Force)
         {
             ThrowTerminatingError(new ErrorRecord(

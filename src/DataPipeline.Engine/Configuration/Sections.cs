@@ -26,7 +26,7 @@ public sealed class DataSettings
     [ConfigKey("reduce_dim", "MATLAB (1-based) dimension that reduce collapses.", Min = 1, Max = 32)]
     public int ReduceDim { get; set; } = 3;
 
-    [ConfigKey("complex_part", "Which part of complex (IQ) data becomes the frame: real, magnitude or imag.")]
+    [ConfigKey("complex_part", "Which part of complex (IQ) data becomes the frame: real, magnitude or imag; iq keeps both as two channels (real, imaginary; [model] in_channels = 2), with reduce none, sum or mean and normalize none or max. A complex label becomes its magnitude under iq.")]
     public ComplexPart ComplexPart { get; set; } = ComplexPart.Real;
 
     [ConfigKey("normalize", "Per-frame scaling of the data (labels are kept): none, minmax (to [0, 1]), zscore, or max (divide by the largest magnitude). Raw beamformed values near 1e-22 make training collapse; normalise them.")]

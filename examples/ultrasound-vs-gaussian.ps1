@@ -36,7 +36,7 @@ $results = foreach ($study in @(@{ Name = 'ultrasound'; Config = $ultrasound }, 
         F1              = [math]::Round($test.F1, 3)
         Precision       = [math]::Round($test.Precision, 3)
         Recall          = [math]::Round($test.Recall, 3)
-        RmseWavelengths = [math]::Round($test.RmsePx * $wavelengthsPerPixel, 3)
+        RmseWavelengths = [math]::Round($test.RmseIn($wavelengthsPerPixel), 3)
         Epochs          = $run.History.Count
         TrainSeconds    = [math]::Round($seconds, 0)
     }

@@ -26,8 +26,8 @@ public sealed class ConfigKeyAttribute(string name, string description) : Attrib
     /// <summary>Words describing the allowed strings when a Pattern is used.</summary>
     public string? PatternHint { get; init; }
 
-    /// <summary>A key of the same section that must not be set together with this one.</summary>
-    public string? ExclusiveWith { get; init; }
+    /// <summary>Keys of the same section that must not be set together with this one.</summary>
+    public string[] ExclusiveWith { get; init; } = [];
 
     /// <summary>For a key that is unset by default: the value the template shows, commented out.</summary>
     public string? Example { get; init; }

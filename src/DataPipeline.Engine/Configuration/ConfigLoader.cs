@@ -119,8 +119,8 @@ public static class ConfigLoader
             }
             foreach (var key in target.First.Keys)
             {
-                string? other = key.Attribute.ExclusiveWith;
-                if (other is not null && seenKeys.TryGetValue(key.Name, out int line) && seenKeys.ContainsKey(other))
+                string? other = key.Attribute.ExclusiveWith.FirstOrDefault(seenKeys.ContainsKey);
+                if (other is not null && seenKeys.TryGetValue(key.Name, out int line))
                     throw new ConfigException(
                         $"'{sectionName}.{key.Name}' and '{sectionName}.{other}' are both set; they say the same thing two ways, so keep one",
                         sourceName, line, $"{sectionName}.{key.Name}");
@@ -211,6 +211,16 @@ public static class ConfigLoader
                     : throw Error("expected \"auto\" or a range [lo, hi] of kept singular components");
             var range = (IntRange)ConvertRange(typeof(IntRange), syntax, rules, Error);
             return new SvdCutoff(range.Low, range.High);
+        }
+        if (type == typeof(PixelPitch))
+        {
+            // One number is a square pixel; two are [axial, lateral]. Not a range: axial may exceed lateral.
+            double[] sizes = syntax is ArraySyntax pair && pair.Items.ChildrenCount == 2
+                ? pair.Items.Select(i => NumberOf(i.Value) ?? throw Error("expected [axial, lateral] numbers of wavelengths")).ToArray()
+                : NumberOf(syntax) is double one ? [one, one]
+                : throw Error("expected a number of wavelengths or [axial, lateral]");
+            foreach (double size in sizes) CheckNumber(size, rules, Error);
+            return new PixelPitch(sizes[0], sizes[1]);
         }
         if (type == typeof(IntRange) || type == typeof(DoubleRange))
             return ConvertRange(type, syntax, rules, Error);

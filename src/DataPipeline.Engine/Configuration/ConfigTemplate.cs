@@ -52,7 +52,7 @@ public static class ConfigTemplate
     /// make a file the loader refuses, so the overridden one stays out (commented in the full template).
     /// </summary>
     private static bool Overridden(ConfigSection section, ConfigKey key, object instance) =>
-        section.Keys.Any(other => other.Attribute.ExclusiveWith == key.Name && other.Property.GetValue(instance) is not null);
+        section.Keys.Any(other => other.Attribute.ExclusiveWith.Contains(key.Name) && other.Property.GetValue(instance) is not null);
 
     private static string Allowed(ConfigKey key)
     {
@@ -74,6 +74,7 @@ public static class ConfigTemplate
         IntRange r => $"[{r.Low}, {r.High}]",
         SvdCutoff c => c.ToString(),
         DoubleRange r => $"[{FormatDouble(r.Low)}, {FormatDouble(r.High)}]",
+        PixelPitch p => $"[{FormatDouble(p.Axial)}, {FormatDouble(p.Lateral)}]",
         Enum e => "\"" + ConfigEnum.NameOf(e) + "\"",
         Training.HyperSchedule h => h.ToToml(),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

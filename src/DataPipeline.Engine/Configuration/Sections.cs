@@ -26,7 +26,7 @@ public sealed class DataSettings
     [ConfigKey("reduce_dim", "MATLAB (1-based) dimension that reduce collapses.", Min = 1, Max = 32)]
     public int ReduceDim { get; set; } = 3;
 
-    [ConfigKey("complex_part", "Which part of complex (IQ) data becomes the frame: real, magnitude or imag.")]
+    [ConfigKey("complex_part", "Which part of complex (IQ) data becomes the frame: real, magnitude or imag; iq keeps both as two channels (real, imaginary; [model] in_channels = 2), with reduce none, sum or mean and normalize none or max. A complex label becomes its magnitude under iq.")]
     public ComplexPart ComplexPart { get; set; } = ComplexPart.Real;
 
     [ConfigKey("normalize", "Per-frame scaling of the data (labels are kept): none, minmax (to [0, 1]), zscore, or max (divide by the largest magnitude). Raw beamformed values near 1e-22 make training collapse; normalise them.")]
@@ -69,7 +69,7 @@ public sealed class SimulationSettings
     [ConfigKey("noise_std", "Standard deviation of additive Gaussian noise on the data (not the label); leave it out when snr_db is set.", Min = 0)]
     public double NoiseStd { get; set; } = 0.03;
 
-    [ConfigKey("snr_db", "Noise as a signal-to-noise ratio in dB instead of noise_std: per frame, sigma = rms(clean data) * 10^(-snr_db/20). Unset by default; setting it and noise_std is an error.", Min = -100, Max = 200, ExclusiveWith = "noise_std", Example = "20.0")]
+    [ConfigKey("snr_db", "Noise as a signal-to-noise ratio in dB instead of noise_std: per frame, sigma = rms(clean data) * 10^(-snr_db/20). Unset by default; setting it and noise_std is an error.", Min = -100, Max = 200, ExclusiveWith = ["noise_std"], Example = "20.0")]
     public double? SnrDb { get; set; }
 
     [ConfigKey("amplitude", "Peak of each scatterer in the data, uniform in [lo, hi]; labels always peak at 1.", Min = 0, Max = 1e6)]
@@ -105,11 +105,18 @@ public sealed class SimulationSettings
     [ConfigKey("f_number", "With psf = ultrasound: F-number (depth over aperture) of transmit and receive; sets the lateral FWHM, 0.886 f_number wavelengths.", Min = 0.1, Max = 20)]
     public double FNumber { get; set; } = 1.5;
 
-    [ConfigKey("axial_pixel_wavelengths", "With psf = ultrasound: pixel pitch along rows (depth) in wavelengths.", Min = 0.01, Max = 10)]
+    [ConfigKey("pixel_size_wavelengths", "With psf = ultrasound: pixel pitch in wavelengths, [axial, lateral] (rows = depth, columns) or one number for both axes. Unset by default (axial_pixel_wavelengths and lateral_pixel_wavelengths apply); setting it and either of those is an error.",
+        Min = 0.01, Max = 10, ExclusiveWith = ["axial_pixel_wavelengths", "lateral_pixel_wavelengths"], Example = "[0.25, 0.25]")]
+    public PixelPitch? PixelSizeWavelengths { get; set; }
+
+    [ConfigKey("axial_pixel_wavelengths", "With psf = ultrasound: pixel pitch along rows (depth) in wavelengths; the older spelling of pixel_size_wavelengths' first value.", Min = 0.01, Max = 10)]
     public double AxialPixelWavelengths { get; set; } = 0.25;
 
-    [ConfigKey("lateral_pixel_wavelengths", "With psf = ultrasound: pixel pitch along columns in wavelengths.", Min = 0.01, Max = 10)]
+    [ConfigKey("lateral_pixel_wavelengths", "With psf = ultrasound: pixel pitch along columns in wavelengths; the older spelling of pixel_size_wavelengths' second value.", Min = 0.01, Max = 10)]
     public double LateralPixelWavelengths { get; set; } = 0.25;
+
+    /// <summary>The pixel pitch in force: pixel_size_wavelengths when set, else the two per-axis keys.</summary>
+    public PixelPitch PixelPitch => PixelSizeWavelengths ?? new PixelPitch(AxialPixelWavelengths, LateralPixelWavelengths);
 
     [ConfigKey("tissue_scatterers", "With psf = ultrasound: tissue scatterers per frame, placed uniformly (with the kernel's margin around the field); about 10 or more per resolution cell give fully developed speckle. 0 = no tissue.", Min = 0, Max = 10000000)]
     public int TissueScatterers { get; set; }

@@ -15,4 +15,15 @@ public abstract class LocalisationScore(LocalisationCounts counts)
     public double F1 => Counts.F1;
     public double Jaccard => Counts.Jaccard;
     public double RmsePx => Counts.RmsePx;
+
+    /// <summary>
+    /// <see cref="RmsePx"/> in wavelengths (PALA's unit) for data pixels <paramref name="pixelPitchWavelengths"/>
+    /// wavelengths wide. Distances are matched in pixels as if square, so the pitch is one number: with
+    /// anisotropic pixels ([simulation] axial/lateral pitch differing) the RMSE has no single λ value.
+    /// </summary>
+    public double RmseIn(double pixelPitchWavelengths) =>
+        pixelPitchWavelengths > 0 && double.IsFinite(pixelPitchWavelengths)
+            ? RmsePx * pixelPitchWavelengths
+            : throw new ArgumentOutOfRangeException(nameof(pixelPitchWavelengths), pixelPitchWavelengths,
+                "The pixel pitch must be a positive, finite number of wavelengths (e.g. [simulation] axial_pixel_wavelengths when both axes share it).");
 }

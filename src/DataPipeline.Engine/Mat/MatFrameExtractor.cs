@@ -24,6 +24,15 @@ public sealed class MatFrameExtractor
     {
         _settings = settings;
         _notice = notice;
+        if (settings.ComplexPart == ComplexPart.Iq)
+        {
+            // The largest real part and the largest imaginary part come from different samples; min-max and
+            // z-score shift the zero, which turns the phase into something else. Sums and a common scale keep IQ.
+            if (settings.Reduce == MatReduction.Max)
+                throw new ArgumentException("data.complex_part = \"iq\" keeps real and imaginary parts as two channels, and reduce = \"max\" over them has no meaning; use reduce = \"sum\" or \"mean\", or complex_part = \"magnitude\".");
+            if (settings.Normalize is MatNormalization.MinMax or MatNormalization.ZScore)
+                throw new ArgumentException($"data.complex_part = \"iq\" with normalize = \"{ConfigEnum.NameOf(settings.Normalize)}\" would shift the IQ's zero and change its phase; use normalize = \"max\" or \"none\".");
+        }
         _dataPath = MatPath.Parse(settings.DataVariable);
         _labelPath = string.IsNullOrEmpty(settings.LabelVariable) ? null : MatPath.Parse(settings.LabelVariable);
     }
@@ -46,10 +55,11 @@ public sealed class MatFrameExtractor
         }
 
         var frames = new List<Frame>(dataFrames.Count);
+        int channels = _settings.ComplexPart == ComplexPart.Iq ? 2 : 1;
         for (int i = 0; i < dataFrames.Count; i++)
         {
             var (values, dims) = dataFrames[i];
-            var (frameData, shape) = ToFrameLayout(file, values, dims, _dataPath);
+            var (frameData, shape) = channels == 1 ? ToFrameLayout(file, values, dims, _dataPath) : IqFrameLayout(file, values, dims);
             Normalize(frameData, _settings.Normalize);
             float[]? frameLabel = null;
             int[]? labelShape = null;
@@ -61,7 +71,7 @@ public sealed class MatFrameExtractor
                 if (labelShape.Length != shape.Length && !(labelShape.Length == 2 && shape.Length == 3))
                     throw new InvalidDataException($"{file}: data '{_dataPath}' gives frames [{string.Join("x", shape)}] but label '{_labelPath}' is [{string.Join("x", labelShape)}]; set reduce or frame_dim so both are 2-D, both 3-D, or the label 2-D for 3-D data.");
             }
-            frames.Add(new Frame(frameData, shape, frameLabel, labelShape, file, i));
+            frames.Add(new Frame(frameData, shape, frameLabel, labelShape, file, i, channels: channels));
         }
         return frames;
     }
@@ -75,7 +85,7 @@ public sealed class MatFrameExtractor
     public MatArrays ExtractArrays(string file)
     {
         using var mat = MatFile.Open(file);
-        var (data, dataDims) = ReadArray(mat, _dataPath, clutterFilter: _settings.SvdCutoff.IsOn);
+        var (data, dataDims) = ReadArray(mat, _dataPath, isData: true);
         // As in MATLAB, dimensions past the stored ones have size 1, so reducing one of them is a no-op.
         if (_settings.Reduce != MatReduction.None && _settings.ReduceDim <= dataDims.Length)
             (data, dataDims) = Reduce(data, dataDims, _settings.ReduceDim - 1, _settings.Reduce);
@@ -86,7 +96,12 @@ public sealed class MatFrameExtractor
         return new MatArrays(data, dataDims, label, labelDims);
     }
 
-    private (double[] Values, int[] Dims) ReadArray(MatFile mat, MatPath path, bool clutterFilter = false)
+    /// <summary>
+    /// The array at <paramref name="path"/>; for the data, clutter-filtered. With complex_part = iq the data
+    /// gain a last MATLAB dimension of 2 (real, then imaginary), after every dimension reduce_dim and
+    /// frame_dim can name, so reducing and splitting treat both parts alike; labels take the magnitude.
+    /// </summary>
+    private (double[] Values, int[] Dims) ReadArray(MatFile mat, MatPath path, bool isData = false)
     {
         var value = mat.Read(path)
             ?? throw new InvalidDataException($"{mat.Path}: no variable '{path}' (the file has {string.Join(", ", mat.Variables.Select(v => v.Name))}).");
@@ -96,7 +111,14 @@ public sealed class MatFrameExtractor
             throw new InvalidDataException($"{mat.Path}: '{path}' is empty ([{string.Join("x", value.Dimensions)}]).");
         var real = value.ToDoubleArray();
         var imag = value.IsComplex ? value.ToDoubleArray(imaginary: true) : null;
-        if (clutterFilter) FilterClutter(mat.Path, path, real, imag, value.Dimensions);
+        if (isData && _settings.SvdCutoff.IsOn) FilterClutter(mat.Path, path, real, imag, value.Dimensions);
+        if (isData && _settings.ComplexPart == ComplexPart.Iq)
+        {
+            if (imag is null)
+                throw new InvalidDataException($"{mat.Path}: data.complex_part = \"iq\" needs complex data, but '{path}' is real ({value.Class}); use complex_part = \"real\" for it.");
+            var dims = value.Dimensions.Concat(Enumerable.Repeat(1, Math.Max(0, Math.Max(_settings.ReduceDim, _settings.FrameDim) - value.Dimensions.Length))).Append(2).ToArray();
+            return ([.. real, .. imag], dims);
+        }
         if (imag is null || _settings.ComplexPart == ComplexPart.Real) return (real, value.Dimensions);
         if (_settings.ComplexPart == ComplexPart.Imag) return (imag, value.Dimensions);
         var magnitude = new double[real.Length];
@@ -186,6 +208,15 @@ public sealed class MatFrameExtractor
         int n = dims.Length;
         while (n > 2 && dims[n - 1] == 1) n--;
         return dims[..n];
+    }
+
+    /// <summary>Column-major [H, W(, T), 2] (real, imaginary) to row-major float [2, (T,) H, W]: channel 0 then channel 1.</summary>
+    private (float[] Values, int[] Shape) IqFrameLayout(string file, double[] values, int[] dims)
+    {
+        int half = values.Length / 2;
+        var (real, shape) = ToFrameLayout(file, values[..half], dims[..^1], _dataPath);
+        var (imag, _) = ToFrameLayout(file, values[half..], dims[..^1], _dataPath);
+        return ([.. real, .. imag], shape);
     }
 
     /// <summary>Column-major [H, W(, T)] to row-major float [(T,) H, W].</summary>

@@ -11,12 +11,14 @@ public enum MatReduction
     [ConfigName("max")] Max,
 }
 
-/// <summary>Which real number a complex (IQ) sample becomes.</summary>
+/// <summary>Which real number a complex (IQ) sample becomes, or both as two channels.</summary>
 public enum ComplexPart
 {
     [ConfigName("real")] Real,
     [ConfigName("magnitude")] Magnitude,
     [ConfigName("imag")] Imag,
+    /// <summary>Two channels, real then imaginary (Frame.Channels = 2), for a model with in_channels = 2.</summary>
+    [ConfigName("iq")] Iq,
 }
 
 /// <summary>Per-frame scaling of imported data.</summary>

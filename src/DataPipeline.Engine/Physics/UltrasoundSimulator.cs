@@ -34,7 +34,7 @@ public sealed class UltrasoundSimulator
     }
 
     public static UltrasoundProbe ProbeOf(SimulationSettings s) => new(
-        s.CenterFrequencyMHz, s.SpeedOfSound, s.PulseCycles, s.FNumber, s.AxialPixelWavelengths, s.LateralPixelWavelengths);
+        s.CenterFrequencyMHz, s.SpeedOfSound, s.PulseCycles, s.FNumber, s.PixelPitch.Axial, s.PixelPitch.Lateral);
 
     public UltrasoundPsf Psf { get; }
 

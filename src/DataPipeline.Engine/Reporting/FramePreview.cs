@@ -118,12 +118,30 @@ public static class FramePreview
         plot.Add.ColorBar(heatmap);
         plot.Axes.SquareUnits();
         plot.HideAxesAndGrid();
-        string what = !data ? panel.Kind.ToString().ToLowerInvariant()
+        plot.Title(Title(frame, panel, dynamicRangeDb), size: 11);
+        return plot;
+    }
+
+    /// <summary>The panels' titles, in the order the preview draws them (one row per sequence).</summary>
+    internal static IReadOnlyList<string> Titles(Frame frame, double? dynamicRangeDb = null) =>
+        Panels(frame).Select(panel => Title(frame, panel, dynamicRangeDb)).ToList();
+
+    private static string Title(Frame frame, PanelSpec panel, double? dynamicRangeDb)
+    {
+        string what = panel.Kind != PanelKind.Data ? panel.Kind.ToString().ToLowerInvariant()
             : dynamicRangeDb is double range ? $"B-mode dB ({range:0.#} dB)"
             : frame.Channels == 2 ? "|IQ|" : "data";
-        string time = frame.TimeSteps > 1 ? $" t={panel.TimeStep}" : "";
-        plot.Title($"{ShortSource(frame.Source)} #{frame.Index} {what}{time}", size: 11);
-        return plot;
+        // A one-step label (or prediction) of a sequence is a track map of all its steps, not its first step.
+        int steps = panel.Kind switch
+        {
+            PanelKind.Label => StepsOf(frame.LabelShape!),
+            PanelKind.Prediction => StepsOf(frame.PredictionShape!),
+            _ => frame.TimeSteps,
+        };
+        string time = frame.TimeSteps <= 1 ? ""
+            : steps > 1 ? $" t={panel.TimeStep}"
+            : panel.Kind == PanelKind.Label ? " (track map, all steps)" : " (all steps)";
+        return $"{ShortSource(frame.Source)} #{frame.Index} {what}{time}";
     }
 
     /// <summary>

@@ -118,6 +118,12 @@ public sealed class ImportMatDatasetCommand : DataPipelineCmdlet
             ThrowArgumentError(e, "InvalidVariablePath", settings);
             return;
         }
+        catch (ArgumentException e)
+        {
+            // Settings that contradict each other (complex_part = iq with reduce = max, ...).
+            ThrowArgumentError(e, "InvalidDataSettings", settings);
+            return;
+        }
 
         var progress = new ProgressRecord(2, "Importing MAT-files", "starting");
         int done = 0;

@@ -159,6 +159,19 @@ public class EvaluationTests
     }
 
     [Fact]
+    public void RmseInWavelengthsScalesThePixelRmseByThePitchAndRefusesABadPitch()
+    {
+        // One match 0.4 px off; at 0.25 λ per pixel that is 0.1 λ (PALA reports RMSE in λ).
+        var frame = FrameWith([new(10, 10.4)], [new(10, 10)]);
+        var result = Evaluate(Settings(), frame);
+        Assert.Equal(0.1, result.RmseIn(0.25), 9);
+        Assert.Equal(0.1, result.Frames[0].RmseIn(0.25), 9);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => result.RmseIn(0));
+        Assert.Contains("wavelengths", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => result.RmseIn(double.NaN));
+    }
+
+    [Fact]
     public void CentroidRefinementRecoversAnOffGridGaussian()
     {
         const int height = 24, width = 28;

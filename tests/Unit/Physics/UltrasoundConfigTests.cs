@@ -95,4 +95,44 @@ public class UltrasoundConfigTests
         var e = Assert.Throws<ArgumentException>(() => new ScattererSimulator(s));
         Assert.Contains(message, e.Message);
     }
+
+    [Fact]
+    public void PixelSizeWavelengthsTakesAxialAndLateralOrOneNumberAndDrivesTheProbe()
+    {
+        var pair = ConfigLoader.Parse("[simulation]\npsf = \"ultrasound\"\npixel_size_wavelengths = [0.5, 0.2]\n", "pitch.toml");
+        Assert.Equal(new PixelPitch(0.5, 0.2), pair.Simulation.PixelPitch);
+        var probe = DataPipeline.Engine.Physics.UltrasoundSimulator.ProbeOf(pair.Simulation);
+        Assert.Equal((0.5, 0.2), (probe.AxialPixelWavelengths, probe.LateralPixelWavelengths));
+        // The copy training makes keeps the one key and does not write the per-axis defaults beside it.
+        var copy = ConfigLoader.Clone(pair);
+        Assert.Equal(new PixelPitch(0.5, 0.2), copy.Simulation.PixelPitch);
+        Assert.DoesNotContain("axial_pixel_wavelengths =", ConfigTemplate.WriteSection(pair.Simulation));
+
+        var square = ConfigLoader.Parse("[simulation]\npixel_size_wavelengths = 0.1\n", "pitch.toml");
+        Assert.Equal(new PixelPitch(0.1, 0.1), square.Simulation.PixelPitch);
+        // The older per-axis keys still work, and the default is a quarter wavelength on both axes.
+        Assert.Equal(new PixelPitch(0.5, 0.25), ConfigLoader.Parse(Text, "us.toml").Simulation.PixelPitch);
+        Assert.Equal(new PixelPitch(0.25, 0.25), new SimulationSettings().PixelPitch);
+    }
+
+    [Theory]
+    [InlineData("pixel_size_wavelengths = 0.2\naxial_pixel_wavelengths = 0.2", "axial_pixel_wavelengths")]
+    [InlineData("lateral_pixel_wavelengths = 0.2\npixel_size_wavelengths = [0.2, 0.3]", "lateral_pixel_wavelengths")]
+    public void PixelSizeWavelengthsWithAPerAxisKeyIsRefusedNamingBoth(string keys, string other)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse($"[simulation]\n{keys}\n", "both.toml"));
+        Assert.Contains("simulation.pixel_size_wavelengths", e.Message);
+        Assert.Contains($"simulation.{other}", e.Message);
+    }
+
+    [Theory]
+    [InlineData("[0.2, 0.3, 0.4]", "expected a number of wavelengths or [axial, lateral]")]
+    [InlineData("\"fine\"", "expected a number of wavelengths or [axial, lateral]")]
+    [InlineData("[0.2, 0]", "[0.01, 10]")]
+    public void ABadPixelSizeNamesTheKey(string value, string message)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse($"[simulation]\npixel_size_wavelengths = {value}\n", "bad.toml"));
+        Assert.Contains("simulation.pixel_size_wavelengths", e.Message);
+        Assert.Contains(message, e.Message);
+    }
 }

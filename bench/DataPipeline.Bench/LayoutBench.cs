@@ -131,7 +131,7 @@ internal static class LayoutBench
     /// (dropout 0: masks are drawn in memory order, so they differ between layouts) for N steps in
     /// each layout from the same seed, weights and data, and prints one JSON line with both loss
     /// series, their largest relative difference, and the state that makes the comparison mean
-    /// something (activations channels-last, oneDNN on, the ISA cap).
+    /// something (activations channels-last, oneDNN on, the ISA cap, each as the layout trained).
     /// </summary>
     public static int Layouts(IReadOnlyList<string> args)
     {
@@ -160,6 +160,8 @@ internal static class LayoutBench
         var losses = new Dictionary<MemoryLayout, double[]>();
         var firstWeights = new Dictionary<MemoryLayout, Tensor>();
         bool activationsChannelsLast = false;
+        // As the channels-last model trained (a narrow default-layout model built after it switches oneDNN off).
+        bool oneDnnOnForChannelsLast = false, isaCappedForChannelsLast = false;
         foreach (var layout in new[] { MemoryLayout.ChannelsLast, MemoryLayout.Contiguous })
         {
             manual_seed(pipeline.Training.Seed);
@@ -180,6 +182,8 @@ internal static class LayoutBench
                 series[i] = loss.to(ScalarType.Float64).item<double>();
             }
             losses[layout] = series;
+            if (layout == MemoryLayout.ChannelsLast)
+                (oneDnnOnForChannelsLast, isaCappedForChannelsLast) = (!TorchRuntime.OneDnnDisabled, TorchRuntime.OneDnnIsaCapped);
         }
         var cl = losses[MemoryLayout.ChannelsLast];
         var plain = losses[MemoryLayout.Contiguous];
@@ -197,8 +201,9 @@ internal static class LayoutBench
             jw.WriteNumber("max_rel_diff", maxRel);
             jw.WriteBoolean("same_initial_weights", sameStart);
             jw.WriteBoolean("activations_channels_last", activationsChannelsLast);
-            jw.WriteBoolean("onednn_disabled", TorchRuntime.OneDnnDisabled);
-            jw.WriteBoolean("onednn_isa_capped", TorchRuntime.OneDnnIsaCapped);
+            jw.WriteBoolean("onednn_on_for_channels_last", oneDnnOnForChannelsLast);
+            jw.WriteBoolean("onednn_isa_capped_for_channels_last", isaCappedForChannelsLast);
+            jw.WriteBoolean("onednn_on_for_contiguous", !TorchRuntime.OneDnnDisabled);
         }));
         return cl.Concat(plain).All(double.IsFinite) ? 0 : 1;
     }

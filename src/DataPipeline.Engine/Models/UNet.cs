@@ -40,7 +40,7 @@ public sealed class UNet : Module<Tensor, Tensor>
         TimeSteps = settings.TemporalHead == TemporalHead.Conv ? timeSteps : 0;
         Layout = layout;
         // Every layer but the in_channels input and 1-channel output is a multiple of the first level's width.
-        TorchRuntime.PrepareConvolutions(settings.Filters);
+        TorchRuntime.PrepareConvolutions(settings.Filters, blockedLayouts: layout == MemoryLayout.Contiguous);
         var layers = new UNetLayers(settings, layout);
         CheckUpSampling(settings, layers.UpScale);
         int depth = settings.Depth;

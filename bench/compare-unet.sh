@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs peer_unet.py and DataPipeline.Bench side by side, alternating (peer, ours, peer, ours, ...),
-# under one environment, and keeps each run's JSON line (DESIGN.md §6: only ratios measured in one
-# session count). Usage:
-#   bench/compare-unet.sh OUT_DIR RUNS CONFIG:MODE [CONFIG:MODE ...] [-- EXTRA ARGS FOR BOTH SIDES]
-# e.g. bench/compare-unet.sh /tmp/cmp 2 unet2d-small:train unet2d-small:infer -- --threads 2
-# Build first: dotnet build bench/DataPipeline.Bench -c Release
+# Runs DataPipeline.Bench and the two PyTorch peers side by side, alternating (ours, torch 1.13,
+# torch 2.6, ours, ...), under one environment, keeps each run's JSON line (DESIGN.md §6: only ratios
+# measured in one session count) and ends with issue 13's table (summarize-unet.py). Usage:
+#   bench/compare-unet.sh OUT_DIR RUNS CELL [CELL ...] [-- EXTRA ARGS FOR EVERY SIDE]
+# A cell is CONFIG:MODE[:ARG...], its own extra arguments after the mode, e.g.
+#   bench/compare-unet.sh /tmp/cmp 2 unet2d-small:train unet2d-seed:train:--warmup=5:--steps=12 -- --threads 2
+# Sides: "ours" (bench/DataPipeline.Bench), "torch113" (/usr/bin/python3: Debian 12's python3-torch),
+# "torch26" (shared/bench/peer-torch26.sh: Debian 13's, in a chroot; --setup it once). SIDES="ours torch113"
+# runs a subset. Build first: dotnet build bench/DataPipeline.Bench -c Release
 set -euo pipefail
 out=$1 runs=$2
 shift 2
@@ -14,15 +17,16 @@ while [[ $# -gt 0 && $1 != -- ]]; do cells+=("$1"); shift; done
 extra=("$@")
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-shared=${SHARED_BENCH:-$here/../shared/bench}
+# Canonical: peer-torch26.sh sees the shared folder at its real path only, inside its chroot.
+shared=$(cd "${SHARED_BENCH:-$here/../shared/bench}" && pwd -P)
 ours=$here/bench/DataPipeline.Bench/bin/Release/net10.0/DataPipeline.Bench
-peer=(/usr/bin/python3 "$shared/peer_unet.py")
+read -r -a sides <<< "${SIDES:-ours torch113 torch26}"
 # glibc's defaults page-fault large blocks back in on every step on both sides (shared/bench/README.md),
-# so both run with the same malloc settings; the caller may override them.
+# so every side runs with the same malloc settings; the caller may override them.
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-33554432}
 export MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-17179869184}
 # Blocks over 32 MiB (the threshold's ceiling) are mapped fresh on every step unless mmap is off;
-# our process turns it off and pads the heap's top itself (TorchRuntime, issue 13), so the peer gets the same.
+# our process turns it off and pads the heap's top itself (TorchRuntime, issue 13), so the peers get the same.
 export MALLOC_MMAP_MAX_=${MALLOC_MMAP_MAX_:-0}
 export MALLOC_TOP_PAD_=${MALLOC_TOP_PAD_:-67108864}
 
@@ -42,19 +46,33 @@ wait_idle() {
     done
 }
 
+run_side() { # side config mode args...
+    local side=$1 config=$2 mode=$3
+    shift 3
+    case $side in
+        ours) "$ours" "$mode" "$shared/configs/$config.toml" "$@" ;;
+        torch113) /usr/bin/python3 "$shared/peer_unet.py" "$shared/configs/$config.toml" --mode "$mode" "$@" ;;
+        torch26) "$shared/peer-torch26.sh" peer_unet.py "$shared/configs/$config.toml" --mode "$mode" "$@" ;;
+        *) echo "compare-unet: unknown side '$side'" >&2; return 2 ;;
+    esac
+}
+
 mkdir -p "$out"
 for cell in "${cells[@]}"; do
-    config=${cell%%:*} mode=${cell##*:}
+    IFS=: read -r -a fields <<< "$cell"
+    config=${fields[0]} mode=${fields[1]}
+    cell_args=("${fields[@]:2}")
     for run in $(seq 1 "$runs"); do
-        for side in peer ours; do
-            echo "== $config $mode run $run $side: $(wait_idle)" | tee -a "$out/log.txt"
-            if [[ $side == peer ]]; then
-                "${peer[@]}" "$shared/configs/$config.toml" --mode "$mode" "${extra[@]}" > "$out/$config.$mode.$run.$side.txt"
+        for side in "${sides[@]}"; do
+            file="$out/$config.$mode.$run.$side.txt"
+            echo "== $config $mode ${cell_args[*]} run $run $side: $(wait_idle)" | tee -a "$out/log.txt"
+            if run_side "$side" "$config" "$mode" "${cell_args[@]}" "${extra[@]}" > "$file"; then
+                tail -n 1 "$file" >> "$out/results.jsonl"
+                grep -E 'steps, median' "$file" | tee -a "$out/log.txt" || true
             else
-                "$ours" "$mode" "$shared/configs/$config.toml" "${extra[@]}" > "$out/$config.$mode.$run.$side.txt"
+                echo "   $side failed (exit $?): see $file" | tee -a "$out/log.txt"
             fi
-            tail -n 1 "$out/$config.$mode.$run.$side.txt" >> "$out/results.jsonl"
-            grep -E 'steps, median' "$out/$config.$mode.$run.$side.txt" | tee -a "$out/log.txt"
         done
     done
 done
+"$here/bench/summarize-unet.py" "$out/results.jsonl" | tee "$out/table.md"

@@ -8,9 +8,10 @@ internal sealed class UsageException(string message) : Exception(message);
 /// <summary>
 /// The U-Net modes' command line, mirroring shared/bench/peer_unet.py's argparse: a config file,
 /// --steps (default 20), --warmup (default 3), --mode train|infer and --threads (overrides
-/// [training] threads). Both "--steps 5" and "--steps=5" are accepted, as argparse does.
+/// [training] threads). Both "--steps 5" and "--steps=5" are accepted, as argparse does. Ours only:
+/// --contiguous builds the model in libtorch's default layout instead of channels-last (A/B).
 /// </summary>
-internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, int Warmup, int? Threads)
+internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, int Warmup, int? Threads, bool Contiguous = false)
 {
     public const int DefaultSteps = 20;
     public const int DefaultWarmup = 3;
@@ -23,7 +24,8 @@ internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, 
         string? config = null, mode = null;
         int steps = DefaultSteps, warmup = DefaultWarmup;
         int? threads = null;
-        foreach (var (name, value) in BenchArguments.Tokens(args, flag: a => a == "--check-formula"))
+        bool contiguous = false;
+        foreach (var (name, value) in BenchArguments.Tokens(args, flag: a => a is "--check-formula" or "--contiguous"))
         {
             if (name is null)
             {
@@ -40,6 +42,7 @@ internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, 
                     if (value is not ("train" or "infer")) throw new UsageException($"--mode must be train or infer, not '{value}'");
                     mode = value;
                     break;
+                case "--contiguous": contiguous = true; break;
                 case "--check-formula":
                     throw new UsageException(
                         "--check-formula is not implemented in this version; every train/infer run checks the " +
@@ -53,7 +56,7 @@ internal sealed record UNetArguments(string Mode, string ConfigPath, int Steps, 
         if (config is null) throw new UsageException("a config file is required");
         if (steps < 1 || warmup < 0) throw new UsageException("--steps must be >= 1 and --warmup >= 0");
         if (threads is < 1) throw new UsageException("--threads must be >= 1");
-        return new UNetArguments(command ?? mode ?? "train", config, steps, warmup, threads);
+        return new UNetArguments(command ?? mode ?? "train", config, steps, warmup, threads, contiguous);
     }
 }
 

@@ -30,7 +30,7 @@ internal static class UNetBench
         // 1. Threads, seed, model (the UNet constructor initializes its weights).
         TorchRuntime.SetThreads(training.Threads);
         manual_seed(training.Seed);
-        using var model = new UNet(m, sizeRatio);
+        using var model = new UNet(m, sizeRatio, layout: args.Contiguous ? MemoryLayout.Contiguous : MemoryLayout.ChannelsLast);
         var (xShape, yShape) = Shapes(config, sizeRatio);
         try
         {
@@ -84,7 +84,7 @@ internal static class UNetBench
         string torchVersion = $"{__version__} (TorchSharp {TorchSharpVersion()})";
         Console.WriteLine($"bench: libtorch {torchVersion}, {RuntimeInformation.FrameworkDescription}, threads {get_num_threads()}, " +
                           $"mode {args.Mode}, dims {m.Dims}, input ({string.Join(", ", xShape)}) -> target ({string.Join(", ", yShape)}), " +
-                          $"oneDNN capped at AVX2: {TorchRuntime.OneDnnIsaCapped}");
+                          $"layout {model.Layout}, oneDNN capped at AVX2: {TorchRuntime.OneDnnIsaCapped}, oneDNN off: {TorchRuntime.OneDnnDisabled}");
         Console.WriteLine($"bench: parameters {parameters} (UNET.md formula agrees)");
 
         // 3-4. Untimed warm-up, then each step timed on its own.
@@ -141,7 +141,9 @@ internal static class UNetBench
             w.WriteString("config_file", Path.GetFullPath(args.ConfigPath));
             BenchJson.WriteConfig(w, config, "model", "batch", "training", "bench");
             BenchJson.WriteLoadAndTime(w, loadStart, loadEnd);
-            // Ours only (the peer has no such keys): the issue-13 summary and the per-step counts.
+            // Ours only (the peer has no such keys): the model's layout, the issue-13 summary and the per-step counts.
+            w.WriteString("layout", model.Layout == MemoryLayout.ChannelsLast ? "channels_last" : "contiguous");
+            w.WriteBoolean("onednn_disabled", TorchRuntime.OneDnnDisabled);
             StepStatistics.Write(w, times, args.ConfigPath, args.Mode);
             probe.Write(w);
         }));

@@ -30,16 +30,18 @@ public sealed class UNet : Module<Tensor, Tensor>
     /// <param name="settings">The [model] section.</param>
     /// <param name="sizeRatio">The super-resolution factor r (settings.SizeRatio resolved against the data).</param>
     /// <param name="timeSteps">T of the sequences the model reads; needed only by temporal_head = conv (0: unknown).</param>
-    public UNet(ModelSettings settings, int sizeRatio, int timeSteps = 0) : base("UNet")
+    /// <param name="layout">How activations are laid out on the CPU; channels-last unless an A/B comparison asks otherwise.</param>
+    public UNet(ModelSettings settings, int sizeRatio, int timeSteps = 0, MemoryLayout layout = MemoryLayout.ChannelsLast) : base("UNet")
     {
         if (sizeRatio < 1) throw new ArgumentOutOfRangeException(nameof(sizeRatio), "The size ratio must be at least 1.");
         UNetParameterFormula.CheckTemporalHead(settings, timeSteps);
         Settings = settings;
         SizeRatio = sizeRatio;
         TimeSteps = settings.TemporalHead == TemporalHead.Conv ? timeSteps : 0;
+        Layout = layout;
         // Every layer but the in_channels input and 1-channel output is a multiple of the first level's width.
-        TorchRuntime.PrepareConvolutions(settings.Filters);
-        var layers = new UNetLayers(settings);
+        TorchRuntime.PrepareConvolutions(settings.Filters, blockedLayouts: layout == MemoryLayout.Contiguous);
+        var layers = new UNetLayers(settings, layout);
         CheckUpSampling(settings, layers.UpScale);
         int depth = settings.Depth;
         long F = settings.Filters;
@@ -93,6 +95,7 @@ public sealed class UNet : Module<Tensor, Tensor>
 
     public ModelSettings Settings { get; }
     public int SizeRatio { get; }
+    public MemoryLayout Layout { get; }
 
     /// <summary>The T a temporal_head = conv model is built for; 0 when the model reads any T.</summary>
     public int TimeSteps { get; }
@@ -111,8 +114,12 @@ public sealed class UNet : Module<Tensor, Tensor>
     public IReadOnlyList<UNetLayer> LayerTable() =>
         named_modules()
             .Where(m => !m.module.children().Any())
-            .Select(m => new UNetLayer(m.name, m.module.GetType().Name, m.module.parameters().Sum(p => p.numel())))
+            .Select(m => new UNetLayer(m.name, TypeName(m.module), m.module.parameters().Sum(p => p.numel())))
             .ToList();
+
+    /// <summary>A 1x1 convolution is listed as the Conv2d/Conv3d it computes, whichever way it runs.</summary>
+    private static string TypeName(Module module) =>
+        module is PointwiseConv pointwise ? (pointwise.Dims == 3 ? "Conv3d" : "Conv2d") : module.GetType().Name;
 
     /// <summary>Checks that frames of <paramref name="channels"/> channels fit the network's input ([model] in_channels).</summary>
     public void CheckChannels(int channels)
@@ -146,6 +153,8 @@ public sealed class UNet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        // On the CPU, where the layout is chosen; on a GPU the input stays as given.
+        if (Layout == MemoryLayout.ChannelsLast && x.device_type == DeviceType.CPU) x = ChannelsLast.Of(x);
         var skips = new Tensor[enc.Count];
         for (int i = 0; i < enc.Count; i++)
             (skips[i], x) = enc[i].call(x);

@@ -9,9 +9,10 @@ namespace DataPipeline.Engine.Models;
 /// Makes the layers of one U-Net in 2-D or 3-D, so the blocks are written once for both: every
 /// place where the two differ (kernel tuples, pooling windows, pixel shuffle) is here.
 /// </summary>
-internal sealed class UNetLayers(ModelSettings settings)
+internal sealed class UNetLayers(ModelSettings settings, MemoryLayout layout = MemoryLayout.ChannelsLast)
 {
     public ModelSettings Settings { get; } = settings;
+    public MemoryLayout Layout { get; } = layout;
     private bool Is3D => Settings.Dims == 3;
     private int K => Settings.Kernel;
     private int Kt => Settings.TemporalKernel;
@@ -30,9 +31,9 @@ internal sealed class UNetLayers(ModelSettings settings)
         ? Conv3d(cin, cout, (Kt, K, K), stride: (1, 1, 1), padding: ((Kt - 1) / 2, (K - 1) / 2, (K - 1) / 2))
         : Conv2d(cin, cout, K, padding: (K - 1) / 2);
 
-    public Module<Tensor, Tensor> Conv1(long cin, long cout) => Is3D
-        ? Conv3d(cin, cout, (1, 1, 1))
-        : Conv2d(cin, cout, 1);
+    /// <summary>conv 1x1 (1x1x1): a matrix product over channels in a channels-last model (<see cref="PointwiseConv"/>).</summary>
+    public Module<Tensor, Tensor> Conv1(long cin, long cout) =>
+        new PointwiseConv(cin, cout, Settings.Dims, gemm: Layout == MemoryLayout.ChannelsLast);
 
     /// <summary>The strided down-sampling conv: kernel 2k-1, stride 2 on the scaled axes.</summary>
     public Module<Tensor, Tensor> StridedConv(long c)
@@ -85,7 +86,9 @@ internal sealed class UNetLayers(ModelSettings settings)
 /// <summary>
 /// Pixel shuffle of a 5-D tensor [N, C·rt·r·r, T, H, W] to [N, C, T·rt, H·r, W·r]; libtorch's
 /// pixel_shuffle only handles the last three axes. Input channel c·rt·r·r + a·r·r + i·r + j at
-/// (t, h, w) goes to channel c at (t·rt + a, h·r + i, w·r + j), as UNET.md defines.
+/// (t, h, w) goes to channel c at (t·rt + a, h·r + i, w·r + j), as UNET.md defines. A channels-last
+/// input gives a channels-last output (the copy is written in that order), so the layers after it
+/// need no reorder.
 /// </summary>
 internal sealed class PixelShuffle3d : Module<Tensor, Tensor>
 {
@@ -100,8 +103,12 @@ internal sealed class PixelShuffle3d : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         long n = x.shape[0], c = x.shape[1] / (_rt * _r * _r), t = x.shape[2], h = x.shape[3], w = x.shape[4];
-        return x.view(n, c, _rt, _r, _r, t, h, w)
-            .permute(0, 1, 5, 2, 6, 3, 7, 4)
+        var split = x.view(n, c, _rt, _r, _r, t, h, w);
+        if (c > 1 && ChannelsLast.Is(x))
+            return split.permute(0, 5, 2, 6, 3, 7, 4, 1)
+                .reshape(n, t * _rt, h * _r, w * _r, c)
+                .permute(0, 4, 1, 2, 3);
+        return split.permute(0, 1, 5, 2, 6, 3, 7, 4)
             .reshape(n, c, t * _rt, h * _r, w * _r);
     }
 }

@@ -163,18 +163,22 @@ public static class TorchRuntime
     /// <paramref name="channels"/> channels (1-channel input and output layers aside). Call before
     /// the network's first forward pass.
     ///
-    /// Why: libtorch 2.10's oneDNN stores activations in blocks of 16 channels on AVX-512 CPUs (8 on
-    /// AVX2) and leaves the padding of a narrower layer uninitialised; stale NaNs there turn into NaN
-    /// gradients. Measured here (AMD EPYC, AVX-512, 2 threads, small U-Nets): 7 of 20 backward passes
-    /// NaN with 8 filters, 0 of 20 with 16 (2-D and 3-D), 0 of 30 with 8 filters once oneDNN is capped
-    /// at AVX2. So: widths that fill the ISA's blocks keep oneDNN at full speed; otherwise oneDNN is
-    /// capped at AVX2 if it has not started yet, and switched off if blocks of 8 do not fit either.
+    /// Why: libtorch 2.10's oneDNN stores activations of the default layout in blocks of 16 channels
+    /// on AVX-512 CPUs (8 on AVX2) and leaves the padding of a narrower layer uninitialised; stale NaNs
+    /// there turn into NaN gradients. Measured here (AMD EPYC, AVX-512, 2 threads, small U-Nets): 7 of
+    /// 20 backward passes NaN with 8 filters, 0 of 20 with 16 (2-D and 3-D), 0 of 30 with 8 filters
+    /// once oneDNN is capped at AVX2. So: widths that fill the ISA's blocks keep oneDNN at full speed;
+    /// otherwise oneDNN is capped at AVX2 if it has not started yet, and switched off if blocks of 8
+    /// do not fit either. A channels-last network (<paramref name="blockedLayouts"/> false) needs
+    /// none of this: oneDNN runs its plain NHWC/NDHWC kernels on it (acdb/acdeb in ONEDNN_VERBOSE),
+    /// which have no channel padding: 0 NaN runs of 40 at 8 filters and full AVX-512 (issue 13).
     /// The switch is process-wide and only ever goes off: switching it back on for a wide network
     /// would hand oneDNN to a narrow one training on another thread at the same moment (as
     /// Invoke-TrainingSweep -ThrottleLimit runs them). A user who sets ONEDNN_MAX_CPU_ISA keeps their
     /// choice of ISA.
     /// </summary>
-    public static void PrepareConvolutions(int channels)
+    /// <param name="blockedLayouts">False when every activation the network hands oneDNN is channels-last.</param>
+    public static void PrepareConvolutions(int channels, bool blockedLayouts = true)
     {
         EnsureLoaded();
         if (!OperatingSystem.IsLinux() || !CpuHasAvx512()) return;
@@ -182,6 +186,13 @@ public static class TorchRuntime
                             Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is not null;
         lock (Gate)
         {
+            if (!blockedLayouts)
+            {
+                // The first network decides the ISA: a narrow default-layout network built later in
+                // this process finds oneDNN uncapped and switches it off (below), which is correct.
+                _isaDecided = true;
+                return;
+            }
             if (!_isaDecided && !userChoseIsa && channels % 16 != 0)
             {
                 // oneDNN reads the native environment once, at its first use; .NET's own copy is not enough on Unix.

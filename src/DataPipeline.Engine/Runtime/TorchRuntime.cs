@@ -171,7 +171,8 @@ public static class TorchRuntime
     /// otherwise oneDNN is capped at AVX2 if it has not started yet, and switched off if blocks of 8
     /// do not fit either. A channels-last network (<paramref name="blockedLayouts"/> false) needs
     /// none of this: oneDNN runs its plain NHWC/NDHWC kernels on it (acdb/acdeb in ONEDNN_VERBOSE),
-    /// which have no channel padding: 0 NaN runs of 40 at 8 filters and full AVX-512 (issue 13).
+    /// which have no channel padding: 0 NaN runs of 40 at 8 filters and full AVX-512 (issue 13); only
+    /// widths that fit no block of 8 still switch it off, for reproducibility across processes.
     /// The switch is process-wide and only ever goes off: switching it back on for a wide network
     /// would hand oneDNN to a narrow one training on another thread at the same moment (as
     /// Invoke-TrainingSweep -ThrottleLimit runs them). A user who sets ONEDNN_MAX_CPU_ISA keeps their
@@ -191,6 +192,12 @@ public static class TorchRuntime
                 // The first network decides the ISA: a narrow default-layout network built later in
                 // this process finds oneDNN uncapped and switches it off (below), which is correct.
                 _isaDecided = true;
+                // Widths that fit no block of 8 run libtorch's native kernels in either layout. Not for
+                // NaNs (plain layouts have no padding) but so that such a network gives the same numbers
+                // in every process: oneDNN, once switched off in a process (a narrow default-layout
+                // network, a non-finite step), stays off, so leaving it on here made a sweep's results
+                // depend on which process trained a combination (Cluster.Tests: Local vs a re-run Slurm job).
+                if (channels % 8 != 0) DisableOneDnn();
                 return;
             }
             if (!_isaDecided && !userChoseIsa && channels % 16 != 0)

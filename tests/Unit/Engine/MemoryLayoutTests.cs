@@ -183,13 +183,7 @@ public class MemoryLayoutTests
     /// <summary>Runs bench/DataPipeline.Bench (built by this project's build) and returns its exit code and stdout lines.</summary>
     internal static (int ExitCode, string[] Lines) Bench(params string[] args)
     {
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        string program = Path.Combine(SharedPaths.RepositoryRoot, "bench", "DataPipeline.Bench", "bin", configuration, "net10.0", "DataPipeline.Bench");
-        Assert.True(File.Exists(program), $"{program} is missing: build bench/DataPipeline.Bench.");
+        string program = SharedPaths.SiblingBuildOutput(Path.Combine("bench", "DataPipeline.Bench"), "net10.0", "DataPipeline.Bench");
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;

@@ -21,20 +21,7 @@ public class CoexistenceTests
         """;
 
     /// <summary>tests/ConflictingTomlyn's build output (the test project builds it without referencing it).</summary>
-    private static string OlderTomlyn
-    {
-        get
-        {
-#if DEBUG
-            const string configuration = "Debug";
-#else
-            const string configuration = "Release";
-#endif
-            var path = Path.Combine(SharedPaths.RepositoryRoot, "tests", "ConflictingTomlyn", "bin", configuration, "net8.0", "Tomlyn.dll");
-            Assert.True(File.Exists(path), $"{path} is missing: build tests/ConflictingTomlyn.");
-            return path;
-        }
-    }
+    private static string OlderTomlyn => SharedPaths.SiblingBuildOutput(Path.Combine("tests", "ConflictingTomlyn"), "net8.0", "Tomlyn.dll");
 
     /// <summary>
     /// Loads the older Tomlyn into the session's default context, imports <paramref name="manifest"/>,

@@ -24,6 +24,8 @@ const string Usage = """
                                  (--raw: libtorch's own convolution, the crash)
       DataPipeline.Bench layouts <config.toml> [--steps N] [--dtype float32|float64] [--threads N]
                                  losses of N training steps in channels-last and in the default layout
+      DataPipeline.Bench dropout [--steps N] [--threads N] [--p P]
+                                 one dropout layer of the lab network forward and backward: libtorch's against PackedDropout
       DataPipeline.Bench ultrasound [--frames N] [--size N] [--bubbles N] [--tissue N] [--warmup N]
                                  ultrasound IQ simulation on one thread: frames/s, cost per scatterer, a 10,000-scatterer frame
     --contiguous: the U-Net in libtorch's default layout instead of channels-last (A/B).
@@ -55,6 +57,8 @@ try
             return LayoutBench.Conv1x1(args[1..]);
         case "layouts":
             return LayoutBench.Layouts(args[1..]);
+        case "dropout":
+            return DropoutBench.Run(args[1..]);
         case "ultrasound":
             return UltrasoundBench.Run(args[1..]);
         default:

@@ -117,9 +117,13 @@ public sealed class UNet : Module<Tensor, Tensor>
             .Select(m => new UNetLayer(m.name, TypeName(m.module), m.module.parameters().Sum(p => p.numel())))
             .ToList();
 
-    /// <summary>A 1x1 convolution is listed as the Conv2d/Conv3d it computes, whichever way it runs.</summary>
-    private static string TypeName(Module module) =>
-        module is PointwiseConv pointwise ? (pointwise.Dims == 3 ? "Conv3d" : "Conv2d") : module.GetType().Name;
+    /// <summary>A layer is listed as the PyTorch layer it computes (a 1x1 Conv2d/Conv3d, Dropout), whichever way it runs.</summary>
+    private static string TypeName(Module module) => module switch
+    {
+        PointwiseConv pointwise => pointwise.Dims == 3 ? "Conv3d" : "Conv2d",
+        PackedDropout => "Dropout",
+        _ => module.GetType().Name,
+    };
 
     /// <summary>Checks that frames of <paramref name="channels"/> channels fit the network's input ([model] in_channels).</summary>
     public void CheckChannels(int channels)

@@ -80,7 +80,7 @@ internal sealed class UNetLayers(ModelSettings settings, MemoryLayout layout = M
     };
 
     public Module<Tensor, Tensor>? Dropout(bool enabled) =>
-        enabled && Settings.Dropout > 0 ? nn.Dropout(Settings.Dropout, inplace: true) : null;
+        enabled && Settings.Dropout > 0 ? new PackedDropout(Settings.Dropout) : null;
 }
 
 /// <summary>

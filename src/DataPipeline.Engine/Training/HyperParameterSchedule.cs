@@ -49,7 +49,7 @@ internal sealed class HyperParameterSchedule
             entries.Add(new Entry("weight_decay", decay, optimizer.WeightDecay, optimizer.SetWeightDecay));
         if (s.Dropout is { } dropout)
         {
-            var layers = model.modules().OfType<TorchSharp.Modules.Dropout>().ToList();
+            var layers = model.modules().OfType<Models.PackedDropout>().ToList();
             if (layers.Count == 0)
                 throw Error("dropout", "'schedules.dropout' needs dropout layers, but 'model.dropout' = 0 builds none; set model.dropout above 0 (the schedule's start value)");
             CheckBelowOne("dropout", dropout, config.Model.Dropout, Error);

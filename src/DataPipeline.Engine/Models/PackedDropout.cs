@@ -1,0 +1,110 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace DataPipeline.Engine.Models;
+
+/// <summary>
+/// Dropout (in place, scaled by 1 / keep probability while training, the identity in eval mode)
+/// whose CPU mask takes four elements from each 64-bit word of libtorch's generator. Why by hand:
+/// libtorch's CPU dropout draws its Bernoulli mask element by element on one thread (bernoulli_,
+/// about 10 ns an element here), which cost the lab's network 180 of its 2,050 ms training step on
+/// 2 cores (bench unet2d-seed, dropout 0.3 against 0). One random_ word per four elements, split
+/// into 16-bit lanes by shifts and compared on both cores, builds the same mask about three times
+/// faster (bench mode dropout replays it). The draws still come from libtorch's CPU generator, so
+/// <see cref="Training.RunRandom"/>'s seeding, checkpointed state and side-by-side runs hold as
+/// before. The keep probability is a whole number of 65,536ths (dropout 0.3 keeps 45,875 of
+/// 65,536, p = 0.299998) and the scale is its exact inverse, so the expected activation is
+/// unchanged. On CUDA libtorch's fused dropout is already fast and runs as is.
+/// </summary>
+internal sealed class PackedDropout : Module<Tensor, Tensor>
+{
+    private const int LaneBits = 16;
+    private const long Lanes = 64 / LaneBits;
+    private const long LaneValues = 1L << LaneBits;
+
+    // random_ takes its bounds as doubles: [-2^63, the largest double below 2^63) is every 64-bit
+    // word but the top 1,024, whose absence shifts no 16-bit lane's odds by more than 2^-48.
+    private const double WordFrom = -9.223372036854775808e18;
+    private const double WordTo = 9.2233720368547748e18;
+
+    public PackedDropout(double p) : base("Dropout")
+    {
+        if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "A dropout probability lies in [0, 1).");
+        this.p = p;
+    }
+
+    /// <summary>The drop probability; a dropout schedule sets it between epochs.</summary>
+    public double p { get; set; }
+
+    /// <summary>Of every 65,536 lane values, how many keep their element: (1 - p) rounded, at least 1.</summary>
+    public static long KeptLaneValues(double p) => Math.Clamp((long)Math.Round((1 - p) * LaneValues), 1, LaneValues);
+
+    public override Tensor forward(Tensor x)
+    {
+        if (!training || p == 0) return x;
+        if (x.device_type != DeviceType.CPU) return nn.functional.dropout(x, p, training: true, inplace: true);
+        long kept = KeptLaneValues(p);
+        if (kept == LaneValues) return x;
+        using var scale = ((double)LaneValues / kept).ToScalar();
+        // A float mask (0 or the scale), as libtorch's dropout keeps: multiplying by it is one
+        // vectorised pass forward and back, where masked_fill_ on a bool mask ran two to three
+        // times slower (a scalar loop) and its backward again. Autograd keeps its own reference.
+        using var keep = KeepMask(x, kept);
+        keep.mul_(scale);
+        return x.mul_(keep);
+    }
+
+    /// <summary>
+    /// 1 where an element is kept, 0 where it is dropped, laid out as x is: a lane's 16 bits, shifted
+    /// to the top of its word and read as a signed number, below the threshold that leaves
+    /// <paramref name="kept"/> of the 65,536 values under it.
+    /// </summary>
+    private static Tensor KeepMask(Tensor x, long kept)
+    {
+        long n = x.numel();
+        // Freed as soon as the mask exists: at the lab network's first level these are 17 MB each.
+        using var words = empty((n + Lanes - 1) / Lanes, ScalarType.Int64);
+        words.random_(WordFrom, WordTo);
+        using var threshold = ((kept - LaneValues / 2) << (64 - LaneBits)).ToScalar();
+        var lanes = new Tensor[Lanes];
+        try
+        {
+            for (int lane = 0; lane < Lanes; lane++)
+            {
+                int shift = 64 - LaneBits * (lane + 1);
+                if (shift == 0)
+                {
+                    lanes[lane] = words.lt(threshold);
+                    continue;
+                }
+                using var shifted = words.bitwise_left_shift(shift);
+                lanes[lane] = shifted.lt(threshold);
+            }
+            using var stacked = stack(lanes, 1);
+            using var flat = stacked.view(-1);
+            using var mask = flat.narrow(0, 0, n);
+            using var ones = mask.to_type(x.dtype);
+            // Laid out as x is (channels-last or not), so the product runs as one flat loop.
+            return Dense(x) ? ones.as_strided(x.shape, x.stride(), 0) : ones.view(x.shape);
+        }
+        finally
+        {
+            foreach (var lane in lanes) lane?.Dispose();
+        }
+    }
+
+    /// <summary>True when x covers its storage exactly once in some axis order (contiguous or channels-last).</summary>
+    private static bool Dense(Tensor x)
+    {
+        var order = Enumerable.Range(0, (int)x.dim()).OrderByDescending(x.stride).ThenByDescending(d => d).ToArray();
+        long expected = 1;
+        for (int i = order.Length - 1; i >= 0; i--)
+        {
+            int d = order[i];
+            if (x.shape[d] != 1 && x.stride(d) != expected) return false;
+            expected *= x.shape[d];
+        }
+        return true;
+    }
+}

@@ -8,10 +8,11 @@ namespace DataPipeline.Engine.Models;
 /// Dropout (in place, scaled by 1 / keep probability while training, the identity in eval mode)
 /// whose CPU mask takes four elements from each 64-bit word of libtorch's generator. Why by hand:
 /// libtorch's CPU dropout draws its Bernoulli mask element by element on one thread (bernoulli_,
-/// about 10 ns an element here), which cost the lab's network 180 of its 2,050 ms training step on
-/// 2 cores (bench unet2d-seed, dropout 0.3 against 0). One random_ word per four elements, split
-/// into 16-bit lanes by shifts and compared on both cores, builds the same mask about three times
-/// faster (bench mode dropout replays it). The draws still come from libtorch's CPU generator, so
+/// about 10 ns an element here), which cost the lab's network about 240 of its 2,050 ms training
+/// step on 2 cores (bench unet2d-seed: 1,810 ms with dropout 0). One random_ word per four elements,
+/// split into 16-bit lanes by shifts and compared on both cores, takes a third of the time (bench
+/// dropout, one layer of that network forward and backward: 27 ms against 88), and the step 1,885 ms.
+/// The draws still come from libtorch's CPU generator, so
 /// <see cref="Training.RunRandom"/>'s seeding, checkpointed state and side-by-side runs hold as
 /// before. The keep probability is a whole number of 65,536ths (dropout 0.3 keeps 45,875 of
 /// 65,536, p = 0.299998) and the scale is its exact inverse, so the expected activation is
@@ -24,7 +25,8 @@ internal sealed class PackedDropout : Module<Tensor, Tensor>
     private const long LaneValues = 1L << LaneBits;
 
     // random_ takes its bounds as doubles: [-2^63, the largest double below 2^63) is every 64-bit
-    // word but the top 1,024, whose absence shifts no 16-bit lane's odds by more than 2^-48.
+    // word but the top 1,024; random64 % range gives the bottom 1,024 their odds instead, which
+    // moves 2^-54 of the probability: nothing a 16-bit lane can show.
     private const double WordFrom = -9.223372036854775808e18;
     private const double WordTo = 9.2233720368547748e18;
 

@@ -11,7 +11,7 @@ namespace DataPipeline.Engine.Models;
 /// about 10 ns an element here), which cost the lab's network about 240 of its 2,050 ms training
 /// step on 2 cores (bench unet2d-seed: 1,810 ms with dropout 0). One random_ word per four elements,
 /// split into 16-bit lanes by shifts and compared on both cores, takes a third of the time (bench
-/// dropout, one layer of that network forward and backward: 27 ms against 88), and the step 1,885 ms.
+/// dropout, one layer of that network forward and backward: 26 ms against 86), and the step 1,900 ms.
 /// The draws still come from libtorch's CPU generator, so
 /// <see cref="Training.RunRandom"/>'s seeding, checkpointed state and side-by-side runs hold as
 /// before. The keep probability is a whole number of 65,536ths (dropout 0.3 keeps 45,875 of
@@ -49,46 +49,40 @@ internal sealed class PackedDropout : Module<Tensor, Tensor>
         long kept = KeptLaneValues(p);
         if (kept == LaneValues) return x;
         using var scale = ((double)LaneValues / kept).ToScalar();
-        // A float mask (0 or the scale), as libtorch's dropout keeps: multiplying by it is one
-        // vectorised pass forward and back, where masked_fill_ on a bool mask ran two to three
-        // times slower (a scalar loop) and its backward again. Autograd keeps its own reference.
+        // Multiplying by the bool mask is a vectorised pass forward and back (masked_fill_ ran two
+        // to three times slower, a scalar loop both ways), and the mask autograd keeps for the
+        // backward pass (its own reference) is a quarter of the float noise libtorch's dropout keeps.
         using var keep = KeepMask(x, kept);
-        keep.mul_(scale);
-        return x.mul_(keep);
+        return x.mul_(keep).mul_(scale);
     }
 
     /// <summary>
-    /// 1 where an element is kept, 0 where it is dropped, laid out as x is: a lane's 16 bits, shifted
-    /// to the top of its word and read as a signed number, below the threshold that leaves
+    /// True where an element is kept, laid out as x is: a lane's 16 bits, shifted to the top of its
+    /// word and read as a signed number, below the threshold that leaves
     /// <paramref name="kept"/> of the 65,536 values under it.
     /// </summary>
     private static Tensor KeepMask(Tensor x, long kept)
     {
         long n = x.numel();
-        // Freed as soon as the mask exists: at the lab network's first level these are 17 MB each.
+        // One buffer of words, shifted in place lane by lane, and freed as soon as the mask exists
+        // (17 MB at the lab network's first level): fresh buffers per lane cost page faults every step.
         using var words = empty((n + Lanes - 1) / Lanes, ScalarType.Int64);
         words.random_(WordFrom, WordTo);
         using var threshold = ((kept - LaneValues / 2) << (64 - LaneBits)).ToScalar();
+        using var laneShift = tensor((long)LaneBits);
         var lanes = new Tensor[Lanes];
         try
         {
             for (int lane = 0; lane < Lanes; lane++)
             {
-                int shift = 64 - LaneBits * (lane + 1);
-                if (shift == 0)
-                {
-                    lanes[lane] = words.lt(threshold);
-                    continue;
-                }
-                using var shifted = words.bitwise_left_shift(shift);
-                lanes[lane] = shifted.lt(threshold);
+                if (lane > 0) words.bitwise_left_shift_(laneShift);
+                lanes[lane] = words.lt(threshold);
             }
             using var stacked = stack(lanes, 1);
             using var flat = stacked.view(-1);
             using var mask = flat.narrow(0, 0, n);
-            using var ones = mask.to_type(x.dtype);
             // Laid out as x is (channels-last or not), so the product runs as one flat loop.
-            return Dense(x) ? ones.as_strided(x.shape, x.stride(), 0) : ones.view(x.shape);
+            return Dense(x) ? mask.as_strided(x.shape, x.stride(), 0) : mask.view(x.shape);
         }
         finally
         {

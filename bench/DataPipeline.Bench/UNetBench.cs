@@ -110,8 +110,11 @@ internal static class UNetBench
         double median = BenchJson.Median(times);
         int n = config.Batch.BatchSize;
         var loadEnd = BenchJson.LoadAverage();
+        // Issue 13's figures per mode on the human line too: spread and achieved GFLOP/s (the JSON's summary).
+        double? gflop = StepStatistics.GigaFlops(args.ConfigPath, args.Mode);
         Console.WriteLine($"bench: {args.Steps} steps, median {BenchJson.Ms(median)} ms, min {BenchJson.Ms(times.Min())} ms, " +
-                          $"{Math.Round(n / median, 3)} samples/s");
+                          $"{Math.Round(n / median, 3)} samples/s, p90/median {StepStatistics.P90(times) / median:F3}" +
+                          (gflop is double g ? $", {g / median:F1} GFLOP/s median, {g / times.Min():F1} best" : ""));
         Console.WriteLine(BenchJson.Line(w =>
         {
             w.WriteString("bench", "datapipeline_unet");

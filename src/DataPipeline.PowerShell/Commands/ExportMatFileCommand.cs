@@ -10,19 +10,10 @@ namespace DataPipeline.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "MatFile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportMatFileCommand : DataPipelineCmdlet
+public sealed class ExportMatFileCommand : OutputPathCmdlet
 {
     private readonly List<Frame> _frames = [];
     private readonly List<MatVariable> _variables = [];
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    public string Path { get; set; } = "";
-
-    /// <summary>The target as typed: [ ] and * are part of the name, not wildcards.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
-    public string LiteralPath { get; set; } = "";
 
     /// <summary>Frames or MatVariables, from the pipeline or as an array.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -54,7 +45,7 @@ public sealed class ExportMatFileCommand : DataPipelineCmdlet
 
     protected override void EndProcessing()
     {
-        string file = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        string file = ResolveTarget();
         // A file with none of what was asked for would pass for an export; nothing is written.
         if (_frames.Count == 0 && _variables.Count == 0)
             ThrowTerminatingError(new ErrorRecord(

@@ -5,23 +5,15 @@ namespace DataPipeline.PowerShell.Commands;
 
 /// <summary>
 /// Writes an UlmMap as a PNG figure (log-scaled density, speed and direction with colour bars), a
-/// MAT-file or an HDF5 file; the format follows the file name unless -Format says otherwise.
+/// MAT-file or an HDF5 file (-Path: .png, .mat, .h5 or .hdf5); the format follows the file name
+/// unless -Format says otherwise.
 /// </summary>
 [Cmdlet(VerbsData.Export, "UlmMap", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportUlmMapCommand : DataPipelineCmdlet
+public sealed class ExportUlmMapCommand : OutputPathCmdlet
 {
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public UlmMap InputObject { get; set; } = null!;
-
-    /// <summary>The file to write: .png, .mat, .h5 or .hdf5 (or any name with -Format).</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    public string Path { get; set; } = "";
-
-    /// <summary>The file to write, taken exactly as written ([ and ] are not wildcards).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LPath")]
-    public string LiteralPath { get; set; } = "";
 
     [Parameter]
     public UlmMapFormat Format { get; set; }
@@ -31,7 +23,7 @@ public sealed class ExportUlmMapCommand : DataPipelineCmdlet
 
     protected override void ProcessRecord()
     {
-        string target = ResolveOutputPath(IsLiteral ? LiteralPath : Path, IsLiteral);
+        string target = ResolveTarget();
         UlmMapFormat? format = IsBound(nameof(Format)) ? Format : UlmMapExport.FormatOf(target);
         if (format is null)
         {

@@ -8,8 +8,8 @@ namespace DataPipeline.Engine.Models;
 /// Dropout (in place, scaled by 1 / keep probability while training, the identity in eval mode)
 /// whose CPU mask takes four elements from each 64-bit word of libtorch's generator. Why by hand:
 /// libtorch's CPU dropout draws its Bernoulli mask element by element on one thread (bernoulli_,
-/// about 10 ns an element here), which cost the lab's network about 240 of its 2,050 ms training
-/// step on 2 cores (bench unet2d-seed: 1,810 ms with dropout 0). One random_ word per four elements,
+/// about 10 ns an element here), which cost the lab's network 170-250 ms of its 1,980-2,060 ms
+/// training step on 2 cores (bench unet2d-seed: 1,800-1,810 ms with dropout 0). One random_ word per four elements,
 /// split into 16-bit lanes by shifts and compared on both cores, takes a third of the time (bench
 /// dropout, one layer of that network forward and backward: 26 ms against 86), and the step 1,900 ms.
 /// The draws still come from libtorch's CPU generator, so
@@ -64,8 +64,8 @@ internal sealed class PackedDropout : Module<Tensor, Tensor>
     private static Tensor KeepMask(Tensor x, long kept)
     {
         long n = x.numel();
-        // One buffer of words, shifted in place lane by lane, and freed as soon as the mask exists
-        // (17 MB at the lab network's first level): fresh buffers per lane cost page faults every step.
+        // One buffer of words, shifted in place lane by lane (no shifted copy per lane), and freed as
+        // soon as the mask exists (17 MB at the lab network's first level).
         using var words = empty((n + Lanes - 1) / Lanes, ScalarType.Int64);
         words.random_(WordFrom, WordTo);
         using var threshold = ((kept - LaneValues / 2) << (64 - LaneBits)).ToScalar();
@@ -81,26 +81,13 @@ internal sealed class PackedDropout : Module<Tensor, Tensor>
             using var stacked = stack(lanes, 1);
             using var flat = stacked.view(-1);
             using var mask = flat.narrow(0, 0, n);
-            // Laid out as x is (channels-last or not), so the product runs as one flat loop.
-            return Dense(x) ? mask.as_strided(x.shape, x.stride(), 0) : mask.view(x.shape);
+            // Laid out as x is, so the product runs as one flat loop: a channels-last x takes the
+            // mask with its own strides; any other (contiguous, or a strided view) in row-major order.
+            return ChannelsLast.Is(x) ? mask.as_strided(x.shape, x.stride(), 0) : mask.view(x.shape);
         }
         finally
         {
             foreach (var lane in lanes) lane?.Dispose();
         }
-    }
-
-    /// <summary>True when x covers its storage exactly once in some axis order (contiguous or channels-last).</summary>
-    private static bool Dense(Tensor x)
-    {
-        var order = Enumerable.Range(0, (int)x.dim()).OrderByDescending(x.stride).ThenByDescending(d => d).ToArray();
-        long expected = 1;
-        for (int i = order.Length - 1; i >= 0; i--)
-        {
-            int d = order[i];
-            if (x.shape[d] != 1 && x.stride(d) != expected) return false;
-            expected *= x.shape[d];
-        }
-        return true;
     }
 }
